@@ -1,0 +1,587 @@
+"""Validated loading of source files into the warehouse's `raw` schema (SPEC sections 2 and 5).
+
+All data work is DuckDB SQL generated from `pipelines.contract`:
+
+1. every file is read by DuckDB's own reader with every field as text (CSV: `read_csv` with
+   `store_rejects`, so a row with the wrong number of fields is kept as `malformed_row`;
+   Parquet: `read_parquet`, values cast to text so both formats pass the same checks);
+2. one SQL statement types every column and gives each row the first rule it breaks
+   (`missing_required`, `bad_type`, `bad_enum`, `bad_range`, `target_not_an_improvement`,
+   `unknown_reference`), then window functions find `duplicate_key` and, for KPI measurements,
+   `conflicting_duplicate` (same kpi_id, measured_on and recorded_at with different values);
+3. inside one transaction the good rows replace the raw table (or, for the landing folder, the
+   rows of the files being loaded), bad rows replace that file's rows in `audit.quarantine`,
+   and `audit.load_audit` gets rows_read = rows_loaded + rows_quarantined per file and run.
+
+A missing required file or column raises `SourceContractError` before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contract import LINEAGE_COLUMNS, SOURCES, SOURCES_BY_NAME, Column, Source
+
+
+class SourceContractError(Exception):
+    """A source file cannot be loaded at all (missing file, missing column, unreadable)."""
+
+
+@dataclass
+class FileLoad:
+    source_file: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LoadResult:
+    source: str
+    files: list[FileLoad] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)  # landing files already loaded
+    moved_to_quarantine: int = 0  # earlier-loaded rows found conflicting with a new file
+    table_rows: int = 0  # rows in the raw table after the load
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for f in self.files:
+            for reason, n in f.reasons.items():
+                total[reason] = total.get(reason, 0) + n
+        return dict(sorted(total.items()))
+
+
+# --------------------------------------------------------------------------- warehouse DDL
+
+AUDIT_DDL = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE IF NOT EXISTS audit.quarantine (
+    source_file VARCHAR NOT NULL,
+    row_number BIGINT,
+    record VARCHAR,
+    reason VARCHAR NOT NULL,
+    column_name VARCHAR,
+    detail VARCHAR,
+    run_id VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit.load_audit (
+    source_file VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit.loaded_files (
+    source_file VARCHAR PRIMARY KEY,
+    content_hash VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    run_id VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+"""
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def raw_table_ddl(source: Source) -> str:
+    cols = [f"{quote(c.name)} {c.sql_type}" for c in source.columns]
+    cols += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS]
+    return f"CREATE TABLE IF NOT EXISTS raw.{source.name} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path), read_only=read_only)
+    conn.execute("SET TimeZone = 'UTC'")
+    return conn
+
+
+def ensure_warehouse(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw and audit schemas and tables (idempotent)."""
+    conn.execute(AUDIT_DDL)
+    for source in SOURCES:
+        conn.execute(raw_table_ddl(source))
+
+
+# --------------------------------------------------------------------------- typing and rules
+
+_DATE_RE = r"\d{4}-\d{2}-\d{2}"
+_DECIMAL_RE = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+_INTEGER_RE = r"[+-]?\d+"
+
+
+def raw_name(column: str) -> str:
+    return quote("raw__" + column)
+
+
+def typed_expr(col: Column) -> str:
+    """SQL turning the trimmed text of `col` into its typed value (NULL when it does not parse)."""
+    r = raw_name(col.name)
+    if col.type == "text":
+        return r
+    if col.type == "enum":
+        return f"upper({r})" if col.upper else f"lower({r})"
+    if col.type in ("date", "month"):
+        return f"CASE WHEN regexp_full_match({r}, '{_DATE_RE}') THEN TRY_CAST({r} AS DATE) END"
+    if col.type == "timestamp":
+        return (
+            f"CASE WHEN regexp_matches({r}, '^{_DATE_RE}') "
+            f"THEN timezone('UTC', TRY_CAST({r} AS TIMESTAMPTZ)) END"
+        )
+    if col.type == "decimal":
+        return f"CASE WHEN regexp_full_match({r}, '{_DECIMAL_RE}') THEN TRY_CAST({r} AS DOUBLE) END"
+    if col.type == "integer":
+        return f"CASE WHEN regexp_full_match({r}, '{_INTEGER_RE}') THEN TRY_CAST({r} AS BIGINT) END"
+    if col.type == "boolean":
+        return f"CASE lower({r}) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END"
+    raise ValueError(f"unknown column type {col.type!r}")
+
+
+_TYPE_WORDS = {
+    "date": "a date (YYYY-MM-DD)",
+    "month": "a date (YYYY-MM-DD)",
+    "timestamp": "an ISO 8601 timestamp",
+    "decimal": "a decimal number (point as decimal separator)",
+    "integer": "a whole number",
+    "boolean": "true or false",
+}
+
+
+def _shown(column: str) -> str:
+    """SQL for the offending raw value, quoted for a message."""
+    return f"'''' || {raw_name(column)} || ''''"
+
+
+def row_rules(source: Source) -> list[tuple[str, str, str, str]]:
+    """(reason, column, SQL condition, SQL message) in precedence order: first match wins."""
+    rules: list[tuple[str, str, str, str]] = []
+    for col in source.columns:
+        if col.required:
+            rules.append(("missing_required", col.name, f"{raw_name(col.name)} IS NULL", "'is required but empty'"))
+    for rule in source.rules:
+        if rule.reason == "missing_required":
+            rules.append((rule.reason, rule.column, f"coalesce({rule.condition}, FALSE)", literal(rule.message)))
+    for col in source.columns:
+        if col.type in _TYPE_WORDS:
+            cond = f"{raw_name(col.name)} IS NOT NULL AND {quote(col.name)} IS NULL"
+            rules.append(("bad_type", col.name, cond, f"{_shown(col.name)} || ' is not {_TYPE_WORDS[col.type]}'"))
+    for col in source.columns:
+        if col.type == "enum":
+            allowed = ", ".join(literal(v) for v in col.values)
+            cond = f"{quote(col.name)} IS NOT NULL AND {quote(col.name)} NOT IN ({allowed})"
+            shown = "an ISO 4217 currency code" if len(col.values) > 10 else "one of " + ", ".join(col.values)
+            rules.append(("bad_enum", col.name, cond, f"{_shown(col.name)} || ' is not {shown}'"))
+    for rule in source.rules:
+        if rule.reason != "missing_required":
+            rules.append((rule.reason, rule.column, f"coalesce({rule.condition}, FALSE)", literal(rule.message)))
+    for ref in source.references:
+        target = SOURCES_BY_NAME[ref.source]
+        cond = (
+            f"{quote(ref.column)} IS NOT NULL AND {quote(ref.column)} NOT IN "
+            f"(SELECT {quote(ref.target_column)} FROM raw.{target.name})"
+        )
+        msg = f"{_shown(ref.column)} || ' is not a {ref.target_column} loaded from {target.path}'"
+        rules.append(("unknown_reference", ref.column, cond, msg))
+    return rules
+
+
+def _case(rules: list[tuple[str, str, str, str]], pick: Callable[[tuple[str, str, str, str]], str]) -> str:
+    if not rules:
+        return "NULL"
+    whens = "\n        ".join(f"WHEN {cond} THEN {pick(rule)}" for rule in rules for cond in [rule[2]])
+    return f"CASE\n        {whens}\n    END"
+
+
+def check_sql(source: Source) -> str:
+    """SQL that types `_stage` and gives each row its first broken rule, as temp table `_checked`."""
+    raw_cols = ",\n        ".join(f"{raw_name(c.name)}" for c in source.columns)
+    typed = ",\n        ".join(f"{typed_expr(c)} AS {quote(c.name)}" for c in source.columns)
+    rules = row_rules(source)
+    reason = _case(rules, lambda r: literal(r[0]))
+    column = _case(rules, lambda r: literal(r[1]))
+    detail = _case(rules, lambda r: f"'column {r[1]}: ' || {r[3]}")
+    return f"""
+CREATE OR REPLACE TEMP TABLE _checked AS
+WITH typed AS (
+    SELECT
+        _source_file,
+        _row_number,
+        _record,
+        {raw_cols},
+        {typed}
+    FROM _stage
+)
+SELECT
+    *,
+    {reason} AS _reason,
+    {column} AS _column,
+    {detail} AS _detail
+FROM typed
+"""
+
+
+def duplicate_key_sql(source: Source) -> str:
+    """Among rows that passed the row rules, later rows repeating a key are `duplicate_key`."""
+    key = ", ".join(quote(k) for k in source.key)
+    return f"""
+UPDATE _checked SET
+    _reason = 'duplicate_key',
+    _column = {literal(source.key[0])},
+    _detail = 'key ({", ".join(source.key)}) repeats row ' || d.first_row
+FROM (
+    SELECT _source_file AS f, _row_number AS r,
+           row_number() OVER w AS n, first_value(_row_number) OVER w AS first_row
+    FROM _checked
+    WHERE _reason IS NULL
+    WINDOW w AS (PARTITION BY {key} ORDER BY _source_file, _row_number)
+) AS d
+WHERE d.f = _checked._source_file AND d.r = _checked._row_number AND d.n > 1
+"""
+
+
+# --------------------------------------------------------------------------- staging files
+
+
+def _read_options() -> str:
+    return (
+        "header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
+        "store_rejects = true, rejects_table = '_rejects', rejects_scan = '_rejects_scan'"
+    )
+
+
+def _normalise(name: str) -> str:
+    return name.strip().lower()
+
+
+def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, source_file: str) -> int:
+    """Read one file into `_stage` (appending). Returns the number of malformed rows staged.
+
+    Raises SourceContractError naming the file and column when a required column is missing.
+    """
+    conn.execute("DROP TABLE IF EXISTS _read")
+    conn.execute("DROP TABLE IF EXISTS _rejects")
+    conn.execute("DROP TABLE IF EXISTS _rejects_scan")
+    is_parquet = path.suffix.lower() == ".parquet"
+    try:
+        if is_parquet:
+            conn.execute(f"CREATE TEMP TABLE _read AS SELECT * FROM read_parquet({literal(str(path))})")
+        else:
+            conn.execute(
+                f"CREATE TEMP TABLE _read AS SELECT * FROM read_csv({literal(str(path))}, {_read_options()})"
+            )
+    except duckdb.Error as exc:
+        raise SourceContractError(f"{source_file}: cannot be read as {'Parquet' if is_parquet else 'CSV'}: {exc}") from exc
+
+    header = [row[0] for row in conn.execute("DESCRIBE _read").fetchall()]
+    present = {_normalise(h): h for h in header}
+    missing = [c for c in source.required_columns if c not in present]
+    if missing:
+        which = "columns" if len(missing) > 1 else "column"
+        raise SourceContractError(
+            f"{source_file}: header lacks required {which} {', '.join(missing)} "
+            f"(header has: {', '.join(header) or 'nothing'})"
+        )
+
+    def text(col: Column) -> str:
+        if col.name not in present:
+            return "NULL"
+        src = quote(present[col.name])
+        return f"nullif(trim(CAST(r.{src} AS VARCHAR)), '')"
+
+    cols = ", ".join(raw_name(c.name) for c in source.columns)
+    values = ", ".join(text(c) for c in source.columns)
+    # rowid of a temporary table starts at a large offset: count from the first row instead.
+    base = conn.execute("SELECT coalesce(min(rowid), 0) FROM _read").fetchone()[0]
+    ordinal = f"(r.rowid - {base})"
+    if is_parquet:
+        row_number = f"{ordinal} + 1"
+        malformed = 0
+    else:
+        # Row numbers as a spreadsheet shows them: the header is row 1. Rows the reader rejected
+        # (wrong number of fields) keep their line numbers, and the rows after them shift.
+        malformed = conn.execute("SELECT count(*) FROM _rejects").fetchone()[0]
+        row_number = (
+            f"{ordinal} + 2 + (SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) - 1 AS g "
+            f"FROM _rejects) AS j WHERE j.g <= {ordinal})"
+            if malformed
+            else f"{ordinal} + 2"
+        )
+    conn.execute(
+        f"INSERT INTO _stage (_source_file, _row_number, _record, {cols}) "
+        f"SELECT {literal(source_file)}, {row_number}, CAST(to_json(r) AS VARCHAR), {values} FROM _read AS r"
+    )
+    if malformed:
+        conn.execute(
+            f"""INSERT INTO _malformed
+            SELECT {literal(source_file)}, line, to_json({{'csv_line': csv_line}})::VARCHAR,
+                   'line ' || line || ': ' || error_message
+            FROM _rejects"""
+        )
+    conn.execute("DROP TABLE IF EXISTS _read")
+    return malformed
+
+
+def _create_stage(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
+    cols = ", ".join(f"{raw_name(c.name)} VARCHAR" for c in source.columns)
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _stage (_source_file VARCHAR, _row_number BIGINT, _record VARCHAR, {cols})"
+    )
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _malformed (source_file VARCHAR, row_number BIGINT, record VARCHAR, detail VARCHAR)"
+    )
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def landing_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".parquet"))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _conflicting_duplicates(
+    conn: duckdb.DuckDBPyConnection, source: Source, files: list[str], run_id: str, loaded_at: datetime
+) -> int:
+    """SPEC 2: same (kpi_id, measured_on, recorded_at) with different values → all quarantined.
+
+    Rows already in raw (from files loaded earlier) that conflict with a new row are moved to the
+    quarantine too. Returns the number of such earlier rows moved.
+    """
+    key = ", ".join(quote(k) for k in source.key)
+    others = f"_source_file NOT IN ({', '.join(literal(f) for f in files)})" if files else "TRUE"
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _conflict_keys AS
+        WITH candidates AS (
+            SELECT {key}, value FROM _checked WHERE _reason IS NULL
+            UNION ALL
+            SELECT {key}, value FROM raw.{source.name}
+            WHERE {others} AND ({key}) IN (SELECT ({key}) FROM _checked WHERE _reason IS NULL)
+        )
+        SELECT {key} FROM candidates GROUP BY {key} HAVING count(DISTINCT value) > 1
+        """
+    )
+    conn.execute(
+        f"""
+        UPDATE _checked SET
+            _reason = 'conflicting_duplicate',
+            _column = 'value',
+            _detail = 'column value: ' || raw__value || ' conflicts with another value for the same '
+                      || 'kpi_id, measured_on and recorded_at'
+        WHERE _reason IS NULL AND ({key}) IN (SELECT ({key}) FROM _conflict_keys)
+        """
+    )
+    moved = conn.execute(
+        f"SELECT count(*) FROM raw.{source.name} WHERE {others} AND ({key}) IN (SELECT ({key}) FROM _conflict_keys)"
+    ).fetchone()[0]
+    if moved:
+        cols = ", ".join(f"{quote(c.name)} := CAST({quote(c.name)} AS VARCHAR)" for c in source.columns)
+        conn.execute(
+            f"""
+            INSERT INTO audit.quarantine
+            SELECT _source_file, _row_number, CAST(to_json(struct_pack({cols})) AS VARCHAR),
+                   'conflicting_duplicate', 'value',
+                   'column value: ' || CAST(value AS VARCHAR) || ' conflicts with a value loaded later '
+                   || 'for the same kpi_id, measured_on and recorded_at', $run_id, $loaded_at
+            FROM raw.{source.name}
+            WHERE {others} AND ({key}) IN (SELECT ({key}) FROM _conflict_keys)
+            """,
+            {"run_id": run_id, "loaded_at": loaded_at},
+        )
+        conn.execute(
+            f"DELETE FROM raw.{source.name} WHERE {others} AND ({key}) IN (SELECT ({key}) FROM _conflict_keys)"
+        )
+    return moved
+
+
+def _write(conn: duckdb.DuckDBPyConnection, source: Source, files: list[str], run_id: str, loaded_at: datetime) -> None:
+    """Replace the raw rows and the quarantine of `files` with the checked batch; audit it."""
+    names = ", ".join(literal(f) for f in files)
+    cols = ", ".join(quote(c.name) for c in source.columns)
+    if source.landing_folder:
+        conn.execute(f"DELETE FROM raw.{source.name} WHERE _source_file IN ({names})")
+    else:
+        conn.execute(f"DELETE FROM raw.{source.name}")
+    conn.execute(
+        f"INSERT INTO raw.{source.name} ({cols}, _source_file, _row_number, _run_id, _loaded_at) "
+        f"SELECT {cols}, _source_file, _row_number, $run_id, $loaded_at FROM _checked "
+        "WHERE _reason IS NULL ORDER BY _source_file, _row_number",
+        {"run_id": run_id, "loaded_at": loaded_at},
+    )
+    write_quarantine(conn, files, run_id, loaded_at)
+
+
+def write_quarantine(conn: duckdb.DuckDBPyConnection, files: list[str], run_id: str, loaded_at: datetime) -> None:
+    names = ", ".join(literal(f) for f in files)
+    params = {"run_id": run_id, "loaded_at": loaded_at}
+    conn.execute(f"DELETE FROM audit.quarantine WHERE source_file IN ({names})")
+    conn.execute(
+        """
+        INSERT INTO audit.quarantine
+        SELECT _source_file, _row_number, _record, _reason, _column, _detail, $run_id, $loaded_at
+        FROM _checked WHERE _reason IS NOT NULL
+        UNION ALL
+        SELECT source_file, row_number, record, 'malformed_row', NULL, detail, $run_id, $loaded_at
+        FROM _malformed
+        ORDER BY 1, 2
+        """,
+        params,
+    )
+
+
+def _file_counts(conn: duckdb.DuckDBPyConnection, files: list[str]) -> list[FileLoad]:
+    rows = conn.execute(
+        """
+        WITH outcome AS (
+            SELECT _source_file AS f, coalesce(_reason, '') AS reason FROM _checked
+            UNION ALL
+            SELECT source_file, 'malformed_row' FROM _malformed
+        )
+        SELECT f, reason, count(*) FROM outcome GROUP BY ALL ORDER BY ALL
+        """
+    ).fetchall()
+    loads = {f: FileLoad(f) for f in files}
+    for f, reason, n in rows:
+        load = loads[f]
+        load.rows_read += n
+        if reason:
+            load.rows_quarantined += n
+            load.reasons[reason] = n
+        else:
+            load.rows_loaded += n
+    return [loads[f] for f in files]
+
+
+def load_source(
+    conn: duckdb.DuckDBPyConnection,
+    source: Source,
+    source_dir: Path,
+    run_id: str,
+    loaded_at: datetime | None = None,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> LoadResult:
+    """Validate and load one source (a file, or the landing folder's new and changed files)."""
+    source_dir = Path(source_dir)
+    loaded_at = loaded_at or datetime.now(timezone.utc).replace(tzinfo=None)
+    ensure_warehouse(conn)
+    result = LoadResult(source.name)
+    path = source_dir / source.path
+
+    if source.landing_folder:
+        if not path.is_dir():
+            raise SourceContractError(f"{source.path}/: required landing folder is missing in {source_dir}")
+        known = dict(conn.execute("SELECT source_file, content_hash FROM audit.loaded_files").fetchall())
+        todo: list[tuple[Path, str, str]] = []
+        for file in landing_files(path):
+            rel = f"{source.path}/{file.name}"
+            digest = file_hash(file)
+            if known.get(rel) == digest:
+                result.skipped_files.append(rel)
+            else:
+                todo.append((file, rel, digest))
+        if result.skipped_files:
+            log(f"{source.path}: {len(result.skipped_files)} files already loaded, {len(todo)} new or changed")
+    else:
+        if not path.is_file():
+            if source.required:
+                raise SourceContractError(f"{source.path}: required file is missing in {source_dir}")
+            log(f"{source.path}: optional file absent; raw.{source.name} left empty")
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                conn.execute(f"DELETE FROM raw.{source.name}")
+                conn.execute("DELETE FROM audit.quarantine WHERE source_file = ?", [source.path])
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            result.table_rows = 0
+            return result
+        todo = [(path, source.path, "")]
+
+    files = [rel for _, rel, _ in todo]
+    if not todo:
+        result.table_rows = conn.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
+        return result
+
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        _create_stage(conn, source)
+        for file, rel, _digest in todo:
+            stage_file(conn, source, file, rel)
+        conn.execute(check_sql(source))
+        if source.landing_folder:
+            # Exact duplicates count once (they load; the current view keeps one of them).
+            result.moved_to_quarantine = _conflicting_duplicates(conn, source, files, run_id, loaded_at)
+        else:
+            conn.execute(duplicate_key_sql(source))
+        result.files = _file_counts(conn, files)
+        _write(conn, source, files, run_id, loaded_at)
+        conn.executemany(
+            "INSERT INTO audit.load_audit VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (f.source_file, source.name, run_id, f.rows_read, f.rows_loaded, f.rows_quarantined, loaded_at)
+                for f in result.files
+            ],
+        )
+        if source.landing_folder:
+            conn.executemany(
+                "INSERT OR REPLACE INTO audit.loaded_files VALUES (?, ?, ?, ?, ?)",
+                [(rel, digest, file.stat().st_size, run_id, loaded_at) for file, rel, digest in todo],
+            )
+        result.table_rows = conn.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+def quarantine_samples(conn: duckdb.DuckDBPyConnection, files: Iterable[str], limit: int = 5) -> list[str]:
+    names = list(files)
+    if not names:
+        return []
+    rows = conn.execute(
+        f"""SELECT source_file, row_number, detail FROM audit.quarantine
+        WHERE source_file IN ({', '.join(literal(f) for f in names)})
+        ORDER BY source_file, row_number LIMIT {int(limit)}"""
+    ).fetchall()
+    return [f"{f} row {r}: {d}" for f, r, d in rows]
