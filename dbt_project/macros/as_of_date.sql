@@ -1,0 +1,20 @@
+{#- The run's as-of date (SPEC section 3) as a SQL date literal: var('as_of') when given, else
+    today. Every "as of" rule reads it through this macro so a run is reproducible. -#}
+{% macro as_of_date() -%}
+    {%- set as_of = var('as_of', '') -%}
+    {%- if as_of -%}
+        cast('{{ as_of }}' as date)
+    {%- else -%}
+        current_date
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The evaluation month: the first day of the last complete month before as_of. -#}
+{% macro evaluation_month() -%}
+    cast({{ dbt.dateadd('month', -1, dbt.date_trunc('month', as_of_date())) }} as date)
+{%- endmacro %}
+
+{#- First day of the month of a date expression, as a date. -#}
+{% macro month_of(expr) -%}
+    cast({{ dbt.date_trunc('month', expr) }} as date)
+{%- endmacro %}

@@ -1,0 +1,22 @@
+select
+    benefit_id,
+    project_id,
+    benefit_name,
+    category,
+    is_disbenefit,
+    kpi_id,
+    direction,
+    case direction when 'increase' then 1 else -1 end as direction_sign,
+    baseline_value,
+    baseline_start,
+    baseline_end,
+    target_value,
+    realization_start,
+    target_date,
+    profile,
+    attribution_pct,
+    value_per_unit,
+    benefit_owner,
+    review_until,
+    {{ lineage_columns() }}
+from {{ source('raw', 'benefits') }}

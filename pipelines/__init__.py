@@ -1,0 +1,1 @@
+"""Benefits Realization Warehouse: the Dagster code location, ingestion and the `brw` CLI."""

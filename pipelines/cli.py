@@ -1,0 +1,234 @@
+"""`brw`: run the pipeline, query the warehouse, generate sources, serve the dashboard (SPEC 8)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pipelines.settings import REPO_ROOT, Settings, SettingsError
+
+
+def _add_warehouse(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--warehouse", help="DuckDB warehouse file (env BRW_WAREHOUSE; default warehouse/brw.duckdb)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="brw", description="Benefits Realization Warehouse")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="ingest the sources and build the warehouse through Dagster")
+    run.add_argument("--source", help="source directory (env BRW_SOURCE_DIR; default seeds/)")
+    _add_warehouse(run)
+    run.add_argument("--as-of", help="as-of date YYYY-MM-DD (env BRW_AS_OF; default today)")
+
+    sql = sub.add_parser("sql", help="read-only SQL against the warehouse")
+    sql.add_argument("query", help="one SELECT / WITH / DESCRIBE / SHOW statement")
+    _add_warehouse(sql)
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql.add_argument("--limit", type=int, default=None, help="at most this many rows")
+
+    gen = sub.add_parser("generate", help="write a synthetic source directory (SPEC section 2)")
+    gen.add_argument("--out", required=True, help="directory to write")
+    gen.add_argument("--projects", type=int, default=30)
+    gen.add_argument("--years", type=int, default=7)
+    gen.add_argument("--seed", type=int, default=2026)
+    gen.add_argument("--end", help="last day of data, YYYY-MM-DD (default 2026-11-20)")
+    gen.add_argument("--format", choices=["auto", "csv", "parquet"], default="auto", help="KPI measurement files")
+    gen.add_argument("--no-stories", action="store_true", help="leave out the planted demo stories")
+
+    dash = sub.add_parser("dashboard", help="serve the Streamlit portfolio board")
+    _add_warehouse(dash)
+    dash.add_argument("--port", type=int, default=8501)
+    return parser
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def print_load_summary(settings: Settings, run_id: str, out=sys.stdout) -> None:
+    from pipelines.ingest import connect
+
+    if not settings.warehouse.exists():
+        return
+    conn = connect(settings.warehouse, read_only=True)
+    try:
+        audit = conn.execute(
+            """SELECT source, source_file, rows_read, rows_loaded, rows_quarantined
+            FROM audit.load_audit WHERE run_id = ? ORDER BY source_file""",
+            [run_id],
+        ).fetchall()
+        reasons = dict(
+            conn.execute(
+                "SELECT reason, count(*) FROM audit.quarantine WHERE run_id = ? GROUP BY reason ORDER BY reason",
+                [run_id],
+            ).fetchall()
+        )
+        landing_total = conn.execute("SELECT count(*) FROM audit.loaded_files").fetchone()[0]
+    except Exception:  # the run failed before the audit tables existed
+        return
+    finally:
+        conn.close()
+    print("\nLoaded this run (rows):", file=out)
+    print(f"  {'file':<48}{'read':>10}{'loaded':>10}{'quarantined':>13}", file=out)
+    landing = [row for row in audit if row[0] == "kpi_measurements"]
+    for source, source_file, read, loaded, quarantined in audit:
+        if source == "kpi_measurements" and not quarantined:
+            continue  # summed below; files with rejected rows are listed one by one
+        print(f"  {source_file:<48}{_fmt(read):>10}{_fmt(loaded):>10}{_fmt(quarantined):>13}", file=out)
+    if landing:
+        read, loaded, quarantined = (sum(r[i] for r in landing) for i in (2, 3, 4))
+        label = f"kpi_measurements/ ({len(landing)} new files)"
+        print(f"  {label:<48}{_fmt(read):>10}{_fmt(loaded):>10}{_fmt(quarantined):>13}", file=out)
+    skipped = landing_total - len(landing)
+    if skipped:
+        print(f"  kpi_measurements/: {skipped} files loaded by earlier runs, not read again", file=out)
+    if reasons:
+        text = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
+        print(f"Quarantined by reason: {text} (see audit.quarantine)", file=out)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = Settings.resolve(args.source, args.warehouse, args.as_of)
+    settings.export()
+    print(f"brw run: sources {settings.source_dir}\n         warehouse {settings.warehouse}\n         as of {settings.as_of}")
+    if not settings.source_dir.is_dir():
+        print(f"error: source directory {settings.source_dir} does not exist", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    from pipelines.dbt_manifest import ensure_manifest
+
+    ensure_manifest()
+    from dagster import DagsterInstance
+
+    from pipelines import progress
+    from pipelines.definitions import ALL_ASSETS_JOB, build_definitions
+
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(ALL_ASSETS_JOB)
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        Path(home).mkdir(parents=True, exist_ok=True)
+        instance = DagsterInstance.get()
+    else:
+        instance = DagsterInstance.ephemeral()
+    # dagster-dbt echoes dbt's own log to stdout: keep it in a file, show progress lines instead.
+    log_dir = settings.warehouse.parent / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"brw-run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    progress.STREAM = sys.stdout
+    try:
+        with instance, open(log_path, "w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+            result = job.execute_in_process(
+                instance=instance, run_config={"loggers": {"brw_progress": {}}}, raise_on_error=False
+            )
+    finally:
+        progress.STREAM = None
+    print_load_summary(settings, result.run_id)
+    print(f"dbt log: {log_path}")
+    took = time.monotonic() - started
+    if result.success:
+        print(f"\nbrw run succeeded in {took:.1f} s (run {result.run_id[:8]})")
+        return 0
+    failed = [e.step_key for e in result.all_events if e.is_step_failure]
+    print(f"\nbrw run FAILED in {took:.1f} s: {', '.join(failed) or 'see the log above'}", file=sys.stderr)
+    print("The warehouse keeps the data of the last successful load of every failed asset.", file=sys.stderr)
+    return 1
+
+
+# --------------------------------------------------------------------------- sql
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from pipelines.sql import QueryTimeout, ReadOnlySqlError, run_query
+
+    settings = Settings.resolve(warehouse=args.warehouse)
+    try:
+        result = run_query(settings.warehouse, args.query, limit=args.limit)
+    except ReadOnlySqlError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, QueryTimeout) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # DuckDB errors: unknown table, bad column ...
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    frame = result.frame
+    if args.format == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        print(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2))
+    else:
+        print(frame.to_string(index=False) if len(frame.columns) else "(no columns)")
+        print(f"({len(frame)} row{'s' if len(frame) != 1 else ''}{', more not shown' if result.truncated else ''})")
+    return 0
+
+
+# --------------------------------------------------------------------------- generate
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from pipelines.generate import generate_source_dir
+
+    kwargs = {}
+    if args.end:
+        kwargs["end"] = date.fromisoformat(args.end)
+    started = time.monotonic()
+    counts = generate_source_dir(
+        Path(args.out),
+        projects=args.projects,
+        years=args.years,
+        seed=args.seed,
+        measurement_format=args.format,
+        stories=not args.no_stories,
+        progress=lambda msg: print(f"  {msg}", flush=True),
+        **kwargs,
+    )
+    for name, n in counts.items():
+        print(f"  {name:<28}{n:>12,}")
+    print(f"wrote {args.out} in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    settings = Settings.resolve(warehouse=args.warehouse)
+    settings.export()
+    app = REPO_ROOT / "dashboards" / "app.py"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.port", str(args.port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    print(f"brw dashboard: http://localhost:{args.port} (warehouse {settings.warehouse})")
+    return subprocess.call(cmd)
+
+
+COMMANDS = {"run": cmd_run, "sql": cmd_sql, "generate": cmd_generate, "dashboard": cmd_dashboard}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
