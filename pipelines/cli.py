@@ -55,9 +55,10 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-def print_load_summary(settings: Settings, run_id: str, out=sys.stdout) -> None:
+def print_load_summary(settings: Settings, run_id: str, out=None) -> None:
     from pipelines.ingest import connect
 
+    out = out or sys.stdout
     if not settings.warehouse.exists():
         return
     conn = connect(settings.warehouse, read_only=True)

@@ -331,10 +331,15 @@ def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, sour
     else:
         # Row numbers as a spreadsheet shows them: the header is row 1. Rows the reader rejected
         # (wrong number of fields) keep their line numbers, and the rows after them shift.
-        malformed = conn.execute("SELECT count(*) FROM _rejects").fetchone()[0]
+        # One reject row per error: a short line gives one per missing column. One per line here.
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _rejected_lines AS SELECT line, arg_min(csv_line, column_idx) AS csv_line, "
+            "arg_min(error_message, column_idx) AS error_message FROM _rejects GROUP BY line"
+        )
+        malformed = conn.execute("SELECT count(*) FROM _rejected_lines").fetchone()[0]
         row_number = (
             f"{ordinal} + 2 + (SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) - 1 AS g "
-            f"FROM _rejects) AS j WHERE j.g <= {ordinal})"
+            f"FROM _rejected_lines) AS j WHERE j.g <= {ordinal})"
             if malformed
             else f"{ordinal} + 2"
         )
@@ -347,7 +352,7 @@ def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, sour
             f"""INSERT INTO _malformed
             SELECT {literal(source_file)}, line, to_json({{'csv_line': csv_line}})::VARCHAR,
                    'line ' || line || ': ' || error_message
-            FROM _rejects"""
+            FROM _rejected_lines"""
         )
     conn.execute("DROP TABLE IF EXISTS _read")
     return malformed

@@ -50,7 +50,7 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
     def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         try:
             with warehouse.connect() as conn:
-                result = load_source(conn, source, warehouse.source_path, context.run_id, log=context.log.info)
+                result = load_source(conn, source, warehouse.source_path, context.run.run_id, log=context.log.info)
                 samples = quarantine_samples(conn, [f.source_file for f in result.files])
         except SourceContractError as exc:
             raise Failure(description=str(exc)) from exc

@@ -1,0 +1,41 @@
+"""Shared fixtures: the dbt manifest (prepared once per session), tiny source directories."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines.dbt_manifest import ensure_manifest
+
+TESTS_DIR = Path(__file__).resolve().parent
+TINY = TESTS_DIR / "data" / "tiny"
+REPO_ROOT = TESTS_DIR.parent
+SEEDS = REPO_ROOT / "seeds"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> Path:
+    """dagster-dbt reads the manifest when the definitions load: parse once per session."""
+    return ensure_manifest()
+
+
+@pytest.fixture
+def tiny_source(tmp_path: Path) -> Path:
+    """A private copy of the tiny hand-made source directory (tests may edit it)."""
+    target = tmp_path / "source"
+    shutil.copytree(TINY, target)
+    return target
+
+
+@pytest.fixture
+def warehouse_path(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse" / "brw.duckdb"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's BRW_* settings or Dagster instance."""
+    for name in ("BRW_SOURCE_DIR", "BRW_WAREHOUSE", "BRW_AS_OF", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)

@@ -1,0 +1,74 @@
+"""The Dagster code location loads and its asset graph is what the README and UI promise."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import in_process_executor
+
+from pipelines.definitions import ALL_ASSETS_JOB, build_definitions
+from pipelines.settings import Settings
+
+# asset key -> (group, upstream asset keys). Update deliberately when the graph changes.
+EXPECTED_GRAPH = {
+    "raw/projects": ("ingest", []),
+    "raw/kpi_definitions": ("ingest", []),
+    "raw/kpi_measurements": ("ingest", ["raw/kpi_definitions"]),
+    "raw/benefits": ("ingest", ["raw/kpi_definitions", "raw/projects"]),
+    "raw/benefit_plan": ("ingest", ["raw/benefits"]),
+    "raw/financials": ("ingest", ["raw/projects"]),
+    "raw/milestones": ("ingest", ["raw/projects"]),
+    "raw/status_reports": ("ingest", ["raw/projects"]),
+    "raw/raid_log": ("ingest", ["raw/projects"]),
+    "raw/change_requests": ("ingest", ["raw/projects"]),
+    "staging/stg_projects": ("staging", ["raw/projects"]),
+    "staging/stg_kpi_definitions": ("staging", ["raw/kpi_definitions"]),
+    "staging/stg_kpi_measurements": ("staging", ["raw/kpi_measurements"]),
+    "staging/stg_benefits": ("staging", ["raw/benefits"]),
+    "staging/stg_benefit_plan": ("staging", ["raw/benefit_plan"]),
+    "staging/stg_financials": ("staging", ["raw/financials"]),
+    "staging/stg_milestones": ("staging", ["raw/milestones"]),
+    "staging/stg_status_reports": ("staging", ["raw/status_reports"]),
+    "staging/stg_raid_log": ("staging", ["raw/raid_log"]),
+    "staging/stg_change_requests": ("staging", ["raw/change_requests"]),
+}
+
+
+def test_asset_graph_snapshot(tmp_path):
+    defs = build_definitions(Settings.resolve(tmp_path, tmp_path / "w.duckdb", "2026-11-21"))
+    graph = defs.resolve_asset_graph()
+    actual = {
+        key.to_user_string(): (
+            graph.get(key).group_name,
+            sorted(parent.to_user_string() for parent in graph.get(key).parent_keys),
+        )
+        for key in graph.get_all_asset_keys()
+    }
+    assert actual == EXPECTED_GRAPH
+
+
+def test_dbt_tests_become_asset_checks(tmp_path):
+    defs = build_definitions(Settings.resolve(tmp_path, tmp_path / "w.duckdb", "2026-11-21"))
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert "unique_stg_projects_project_id" in checks
+    assert "unique_combination_of_columns_stg_kpi_measurements_kpi_id__measured_on" in checks
+
+
+def test_all_assets_job_runs_in_process(tmp_path):
+    defs = build_definitions(Settings.resolve(tmp_path, tmp_path / "w.duckdb", "2026-11-21"))
+    job = defs.resolve_job_def(ALL_ASSETS_JOB)
+    assert job.executor_def is in_process_executor
+
+
+def test_dg_check_defs_loads_the_code_location():
+    repo = Path(__file__).resolve().parent.parent
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(
+        [str(bin_dir / "dg"), "check", "defs"], cwd=repo, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "All definitions loaded successfully" in proc.stdout + proc.stderr
