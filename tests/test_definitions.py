@@ -34,6 +34,17 @@ EXPECTED_GRAPH = {
     "staging/stg_status_reports": ("staging", ["raw/status_reports"]),
     "staging/stg_raid_log": ("staging", ["raw/raid_log"]),
     "staging/stg_change_requests": ("staging", ["raw/change_requests"]),
+    "intermediate/int_benefit_months": ("intermediate", ["intermediate/int_benefits_resolved", "staging/stg_benefit_plan"]),
+    "intermediate/int_benefit_status_inputs": ("intermediate", ["intermediate/int_benefits_resolved", "intermediate/int_kpi_monthly", "marts/fct_benefit_monthly"]),
+    "intermediate/int_benefits_resolved": ("intermediate", ["intermediate/int_kpi_monthly", "staging/stg_benefits", "staging/stg_kpi_definitions", "staging/stg_projects"]),
+    "intermediate/int_kpi_monthly": ("intermediate", ["staging/stg_kpi_definitions", "staging/stg_kpi_measurements"]),
+    "marts/dim_benefit": ("marts", ["intermediate/int_benefits_resolved", "marts/dim_project", "snapshots/snap_benefits"]),
+    "marts/dim_project": ("marts", ["staging/stg_projects"]),
+    "marts/fct_benefit_monthly": ("marts", ["intermediate/int_benefit_months", "intermediate/int_benefits_resolved", "intermediate/int_kpi_monthly"]),
+    "marts/fct_benefit_status": ("marts", ["intermediate/int_benefit_status_inputs", "marts/dim_benefit", "marts/dim_project"]),
+    "marts/fct_portfolio_monthly": ("marts", ["marts/dim_benefit", "marts/dim_project", "marts/fct_benefit_monthly"]),
+    "marts/invalid_benefits": ("marts", ["intermediate/int_benefits_resolved"]),
+    "snapshots/snap_benefits": ("snapshots", ["staging/stg_benefits"]),
 }
 
 

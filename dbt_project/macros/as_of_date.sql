@@ -18,3 +18,8 @@
 {% macro month_of(expr) -%}
     cast({{ dbt.date_trunc('month', expr) }} as date)
 {%- endmacro %}
+
+{#- Whole months from one first-of-month date expression to another. -#}
+{% macro months_between(start_month, end_month) -%}
+    {{ dbt.datediff(start_month, end_month, 'month') }}
+{%- endmacro %}

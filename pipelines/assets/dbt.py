@@ -57,5 +57,7 @@ def brw_dbt_assets(
 ) -> Iterator[Any]:
     # The dbt profile reads the warehouse path from BRW_WAREHOUSE (the dbt subprocess inherits it).
     os.environ["BRW_WAREHOUSE"] = warehouse.path
-    args = ["build", "--vars", json.dumps({"as_of": warehouse.as_of})]
+    # No partial parsing: dbt-duckdb names the catalog after the warehouse file, and a partial
+    # parse from a run against another file would keep the old catalog name in every ref.
+    args = ["build", "--no-partial-parse", "--vars", json.dumps({"as_of": warehouse.as_of})]
     yield from dbt.cli(args, context=context).stream()

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- The current view of KPI measurements (SPEC section 2): for one (kpi_id, measured_on) the row
     with the latest recorded_at wins; earlier versions stay in raw.kpi_measurements. Exact
     duplicates (same file delivered twice, or repeated rows) count once. Conflicting duplicates

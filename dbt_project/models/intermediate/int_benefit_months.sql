@@ -1,0 +1,123 @@
+{#- The benefit x month spine with the planned ramp P_m (SPEC section 4), for every valid
+    benefit from `chart_lead_months` before realization (or the start of its baseline window,
+    if earlier) to the evaluation month. A numbers table built from digits keeps it portable. -#}
+
+with benefits as (
+
+    select
+        benefit_id,
+        profile,
+        realization_month,
+        target_month,
+        ramp_months,
+        least(
+            coalesce({{ month_of('baseline_start') }}, realization_month),
+            cast({{ dbt.dateadd('month', -1 * var('chart_lead_months'), 'realization_month') }} as date)
+        ) as spine_start_month
+    from {{ ref('int_benefits_resolved') }}
+    where invalid_reason is null
+
+),
+
+digits as (
+
+    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
+    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+
+),
+
+month_offsets as (
+
+    select thousands.d * 1000 + hundreds.d * 100 + tens.d * 10 + units.d as month_offset
+    from digits as thousands
+    cross join digits as hundreds
+    cross join digits as tens
+    cross join digits as units
+
+),
+
+first_month as (
+
+    select min(spine_start_month) as first_month from benefits
+
+),
+
+calendar as (
+
+    select cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'first_month.first_month') }} as date) as period_month
+    from month_offsets
+    cross join first_month
+    where month_offsets.month_offset
+        <= {{ months_between('first_month.first_month', evaluation_month()) }}
+
+),
+
+spine as (
+
+    select
+        benefits.benefit_id,
+        benefits.profile,
+        benefits.realization_month,
+        benefits.target_month,
+        benefits.ramp_months,
+        calendar.period_month,
+        {{ months_between('benefits.realization_month', 'calendar.period_month') }} as months_since_start
+    from benefits
+    inner join calendar
+        on calendar.period_month >= benefits.spine_start_month
+
+),
+
+plan_points as (
+
+    select
+        benefit_id,
+        period_month as point_month,
+        planned_pct as point_pct,
+        lead(period_month) over (partition by benefit_id order by period_month) as next_point_month,
+        lead(planned_pct) over (partition by benefit_id order by period_month) as next_point_pct
+    from {{ ref('stg_benefit_plan') }}
+
+),
+
+custom_ramp as (
+
+    {#- Linear interpolation between plan points; the last point's value after it; nothing
+        before the first point (0 below). -#}
+    select
+        spine.benefit_id,
+        spine.period_month,
+        case
+            when plan_points.next_point_month is null then plan_points.point_pct
+            else plan_points.point_pct
+                + (plan_points.next_point_pct - plan_points.point_pct)
+                * {{ months_between('plan_points.point_month', 'spine.period_month') }}
+                / (1.0 * {{ months_between('plan_points.point_month', 'plan_points.next_point_month') }})
+        end as custom_pct
+    from spine
+    inner join plan_points
+        on spine.benefit_id = plan_points.benefit_id
+        and spine.period_month >= plan_points.point_month
+        and (plan_points.next_point_month is null or spine.period_month < plan_points.next_point_month)
+    where spine.profile = 'custom'
+
+)
+
+select
+    spine.benefit_id,
+    spine.period_month,
+    spine.months_since_start,
+    cast(case
+        when spine.period_month < spine.realization_month then 0
+        when spine.period_month >= spine.target_month then 1
+        when spine.profile = 'linear' then spine.months_since_start / (1.0 * spine.ramp_months)
+        when spine.profile = 'step' then 0
+        when spine.profile = 's_curve'
+            then 3 * power(spine.months_since_start / (1.0 * spine.ramp_months), 2)
+                - 2 * power(spine.months_since_start / (1.0 * spine.ramp_months), 3)
+        when spine.profile = 'custom' then coalesce(custom_ramp.custom_pct, 0)
+    end as {{ type_double() }}) as planned_pct
+from spine
+left join custom_ramp
+    on spine.benefit_id = custom_ramp.benefit_id
+    and spine.period_month = custom_ramp.period_month

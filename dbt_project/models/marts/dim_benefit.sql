@@ -1,0 +1,75 @@
+{#- One row per valid benefit with its resolved parameters (SPEC sections 4 and 7) and how
+    often its goalposts moved (from the snap_benefits history). -#}
+
+with benefits as (
+
+    select * from {{ ref('int_benefits_resolved') }}
+    where invalid_reason is null
+
+),
+
+projects as (
+
+    select project_id, currency from {{ ref('dim_project') }}
+
+),
+
+versions as (
+
+    select
+        benefit_id,
+        dbt_valid_from,
+        row_number() over (partition by benefit_id order by dbt_valid_from) as version_number
+    from {{ ref('snap_benefits') }}
+
+),
+
+rebaselines as (
+
+    select
+        benefit_id,
+        count(*) - 1 as times_rebaselined,
+        max(case when version_number > 1 then dbt_valid_from end) as last_rebaselined_at
+    from versions
+    group by benefit_id
+
+)
+
+select
+    benefits.benefit_id,
+    benefits.project_id,
+    benefits.benefit_name,
+    benefits.category,
+    benefits.is_disbenefit,
+    benefits.kpi_id,
+    benefits.kpi_name,
+    benefits.unit,
+    benefits.direction,
+    cast(benefits.baseline_value as {{ type_double() }}) as baseline_value,
+    benefits.baseline_source,
+    benefits.baseline_start,
+    benefits.baseline_end,
+    benefits.target_value,
+    cast(benefits.target_improvement as {{ type_double() }}) as target_improvement,
+    benefits.realization_start,
+    benefits.target_date,
+    benefits.review_until,
+    benefits.profile,
+    benefits.attribution_pct,
+    benefits.value_per_unit,
+    projects.currency,
+    cast(case
+        when benefits.category <> 'non_financial'
+            then benefits.target_improvement * benefits.attribution_pct * benefits.value_per_unit * 12
+    end as {{ type_double() }}) as annual_planned_value,
+    benefits.benefit_owner,
+    benefits.realization_month,
+    benefits.target_month,
+    benefits.review_until_month,
+    coalesce(rebaselines.times_rebaselined, 0) as times_rebaselined,
+    rebaselines.last_rebaselined_at
+from benefits
+inner join projects
+    on benefits.project_id = projects.project_id
+left join rebaselines
+    on benefits.benefit_id = rebaselines.benefit_id
