@@ -98,6 +98,54 @@ def print_load_summary(settings: Settings, run_id: str, out=None) -> None:
         print(f"Quarantined by reason: {text} (see audit.quarantine)", file=out)
 
 
+STATUS_ORDER = (
+    "off_track", "eroding", "stale", "exceeded", "at_risk", "on_track", "achieved", "within_tolerance",
+    "not_started", "tracking_ended", "no_baseline",
+)
+
+
+def print_benefit_summary(settings: Settings, out=None) -> None:
+    """Benefits by status and realized vs planned value per portfolio, from the marts."""
+    from pipelines.ingest import connect
+
+    out = out or sys.stdout
+    conn = connect(settings.warehouse, read_only=True)
+    try:
+        statuses = dict(conn.execute("SELECT status, count(*) FROM marts.fct_benefit_status GROUP BY status").fetchall())
+        evaluation = conn.execute("SELECT max(evaluation_month) FROM marts.fct_benefit_status").fetchone()[0]
+        portfolios = conn.execute(
+            """SELECT portfolio, currency, benefits_tracked, cumulative_realized_value, cumulative_planned_value
+            FROM marts.fct_portfolio_monthly WHERE period_month = ? ORDER BY portfolio, currency""",
+            [evaluation],
+        ).fetchall()
+        stale = conn.execute(
+            """SELECT benefit_owner, count(*) FROM marts.fct_benefit_status WHERE status = 'stale'
+            GROUP BY benefit_owner ORDER BY 2 DESC, 1"""
+        ).fetchall()
+        invalid = conn.execute("SELECT count(*) FROM marts.invalid_benefits").fetchone()[0]
+    except Exception:  # the marts were not built (a failed run)
+        return
+    finally:
+        conn.close()
+    total = sum(statuses.values())
+    print(f"\nBenefits by status at {evaluation:%B %Y} (evaluation month, {total} benefits):", file=out)
+    known = [s for s in STATUS_ORDER if s in statuses] + sorted(set(statuses) - set(STATUS_ORDER))
+    print("  " + ", ".join(f"{s} {statuses[s]}" for s in known), file=out)
+    if stale:
+        print("  stale (no measurement for 3 months), by owner: " + ", ".join(f"{o} {n}" for o, n in stale), file=out)
+    if invalid:
+        print(f"  {invalid} benefit(s) with a target that is no improvement: see marts.invalid_benefits", file=out)
+    if portfolios:
+        print("Cumulative realized vs planned value per portfolio:", file=out)
+        for portfolio, currency, tracked, realized, planned in portfolios:
+            share = f"{realized / planned:6.0%}" if planned and planned > 0 else "     -"
+            print(
+                f"  {portfolio:<32}{currency:>4} {realized or 0:>16,.0f} of {planned or 0:>14,.0f} planned"
+                f" {share}  ({tracked} tracked)",
+                file=out,
+            )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.resolve(args.source, args.warehouse, args.as_of)
     settings.export()
@@ -135,6 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         progress.STREAM = None
     print_load_summary(settings, result.run_id)
+    print_benefit_summary(settings)
     print(f"dbt log: {log_path}")
     took = time.monotonic() - started
     if result.success:

@@ -179,3 +179,16 @@ def test_moved_goalposts_are_kept_by_the_snapshot(warehouse, tmp_path):
     assert history == [(120.0, False), (130.0, True)]
     # the new target is what the status uses now: TI = 30, T3 = 24 / 30
     assert rows(copy, "SELECT round(trailing_realization_pct, 6) FROM marts.fct_benefit_status WHERE benefit_id = 'BA1'") == [(0.8,)]
+
+
+def test_run_summary_lists_statuses_and_portfolio_values(warehouse, capsys):
+    from pipelines.cli import print_benefit_summary
+    from pipelines.settings import Settings
+
+    print_benefit_summary(Settings.resolve(warehouse=warehouse))
+    out = capsys.readouterr().out
+    assert "Benefits by status at March 2026 (evaluation month, 10 benefits):" in out
+    assert "off_track 1, eroding 1, stale 1, exceeded 1, at_risk 1, on_track 1, achieved 1" in out
+    assert "by owner: Sam Stale 1" in out
+    assert "1 benefit(s) with a target that is no improvement" in out
+    assert "Operations" in out and "1,652 of" in out
