@@ -1,6 +1,6 @@
 {#- The benefit x month spine with the planned ramp P_m (SPEC section 4), for every valid
     benefit from `chart_lead_months` before realization (or the start of its baseline window,
-    if earlier) to the evaluation month. A numbers table built from digits keeps it portable. -#}
+    if earlier) to the evaluation month (int_calendar_months). -#}
 
 with benefits as (
 
@@ -19,36 +19,9 @@ with benefits as (
 
 ),
 
-digits as (
-
-    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
-
-),
-
-month_offsets as (
-
-    select thousands.d * 1000 + hundreds.d * 100 + tens.d * 10 + units.d as month_offset
-    from digits as thousands
-    cross join digits as hundreds
-    cross join digits as tens
-    cross join digits as units
-
-),
-
-first_month as (
-
-    select min(spine_start_month) as first_month from benefits
-
-),
-
 calendar as (
 
-    select cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'first_month.first_month') }} as date) as period_month
-    from month_offsets
-    cross join first_month
-    where month_offsets.month_offset
-        <= {{ months_between('first_month.first_month', evaluation_month()) }}
+    select period_month from {{ ref('int_calendar_months') }}
 
 ),
 
