@@ -82,11 +82,12 @@ triggers as (
 
     select
         *,
-        {#- each trigger: its message when it fires, else null -#}
+        {#- each trigger: its message when it fires, else null (indices truncated to 2 decimals, so
+        the message never reads "0.85 < 0.85") -#}
         case when cpi < {{ var('cpi_red_below') }}
-            then 'CPI ' || cast(round(cpi, 2) as {{ dbt.type_string() }}) || ' < {{ var("cpi_red_below") }}' end as red_cpi,
+            then 'CPI ' || cast(floor(cpi * 100) / 100 as {{ dbt.type_string() }}) || ' < {{ var("cpi_red_below") }}' end as red_cpi,
         case when spi < {{ var('spi_red_below') }}
-            then 'SPI ' || cast(round(spi, 2) as {{ dbt.type_string() }}) || ' < {{ var("spi_red_below") }}' end as red_spi,
+            then 'SPI ' || cast(floor(spi * 100) / 100 as {{ dbt.type_string() }}) || ' < {{ var("spi_red_below") }}' end as red_spi,
         case when max_key_slippage_days > {{ var('slippage_red_over_days') }}
             then 'key milestone ' || cast(max_key_slippage_days as {{ dbt.type_string() }})
                 || ' days late (> {{ var("slippage_red_over_days") }})' end as red_slippage,
@@ -95,9 +96,9 @@ triggers as (
                 || ' critical risk/issue open > {{ var("mitigation_overdue_days") }} days without mitigation' end
             as red_unmitigated,
         case when cpi >= {{ var('cpi_red_below') }} and cpi < {{ var('cpi_amber_below') }}
-            then 'CPI ' || cast(round(cpi, 2) as {{ dbt.type_string() }}) || ' < {{ var("cpi_amber_below") }}' end as amber_cpi,
+            then 'CPI ' || cast(floor(cpi * 100) / 100 as {{ dbt.type_string() }}) || ' < {{ var("cpi_amber_below") }}' end as amber_cpi,
         case when spi >= {{ var('spi_red_below') }} and spi < {{ var('spi_amber_below') }}
-            then 'SPI ' || cast(round(spi, 2) as {{ dbt.type_string() }}) || ' < {{ var("spi_amber_below") }}' end as amber_spi,
+            then 'SPI ' || cast(floor(spi * 100) / 100 as {{ dbt.type_string() }}) || ' < {{ var("spi_amber_below") }}' end as amber_spi,
         case when max_key_slippage_days > {{ var('slippage_amber_over_days') }}
                 and max_key_slippage_days <= {{ var('slippage_red_over_days') }}
             then 'key milestone ' || cast(max_key_slippage_days as {{ dbt.type_string() }})
