@@ -184,6 +184,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress.STREAM = None
     print_load_summary(settings, result.run_id)
     print_benefit_summary(settings)
+    print_delivery_summary(settings)
     print(f"dbt log: {log_path}")
     took = time.monotonic() - started
     if result.success:
@@ -193,6 +194,51 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"\nbrw run FAILED in {took:.1f} s: {', '.join(failed) or 'see the log above'}", file=sys.stderr)
     print("The warehouse keeps the data of the last successful load of every failed asset.", file=sys.stderr)
     return 1
+
+
+def print_delivery_summary(settings: Settings, out=None) -> None:
+    """Derived RAG counts and the watermelon projects with the reasons for their derived RAG."""
+    from pipelines.ingest import connect
+
+    out = out or sys.stdout
+    conn = connect(settings.warehouse, read_only=True)
+    try:
+        rag = dict(conn.execute("SELECT derived_rag, count(*) FROM marts.fct_project_health GROUP BY 1").fetchall())
+        watermelons = conn.execute(
+            """SELECT h.project_id, p.project_name, h.watermelon_months, h.derived_rag_reasons
+            FROM marts.fct_project_health h JOIN marts.dim_project p USING (project_id)
+            WHERE h.is_watermelon ORDER BY h.watermelon_months DESC, h.project_id"""
+        ).fetchall()
+        benefit_melons = conn.execute(
+            """SELECT h.project_id, p.project_name, h.flagged_benefit_list
+            FROM marts.fct_project_health h JOIN marts.dim_project p USING (project_id)
+            WHERE h.is_benefits_watermelon ORDER BY h.project_id"""
+        ).fetchall()
+        leaking = conn.execute(
+            """SELECT h.project_id, p.project_name, p.currency, h.margin_leakage, h.unbilled_approved_change_cost
+            FROM marts.fct_project_health h JOIN marts.dim_project p USING (project_id)
+            WHERE h.margin_leakage > 0 ORDER BY h.margin_leakage DESC"""
+        ).fetchall()
+    except Exception:  # the marts were not built (a failed run)
+        return
+    finally:
+        conn.close()
+    counts = ", ".join(f"{c} {rag[c]}" for c in ("red", "amber", "green") if c in rag)
+    print(f"\nDelivery health (derived RAG): {counts}", file=out)
+    if watermelons:
+        print("Watermelon projects (reported green, derived red):", file=out)
+        for project_id, name, months, reasons in watermelons:
+            print(f"  {project_id} {name} — {months} month(s): {reasons}", file=out)
+    else:
+        print("Watermelon projects: none", file=out)
+    if benefit_melons:
+        print("Benefits reported green while measures say otherwise:", file=out)
+        for project_id, name, flagged in benefit_melons:
+            print(f"  {project_id} {name}: {flagged}", file=out)
+    if leaking:
+        print("Client projects leaking margin (planned - forecast margin):", file=out)
+    for project_id, name, currency, leakage, unbilled in leaking:
+        print(f"  {project_id} {name}: {leakage:,.0f} {currency} (unbilled approved changes {unbilled:,.0f})", file=out)
 
 
 # --------------------------------------------------------------------------- sql

@@ -13,6 +13,8 @@ TESTS_DIR = Path(__file__).resolve().parent
 TINY = TESTS_DIR / "data" / "tiny"
 REPO_ROOT = TESTS_DIR.parent
 SEEDS = REPO_ROOT / "seeds"
+PORTFOLIO = TESTS_DIR / "data" / "portfolio"  # small clean portfolio with hand-worked answers
+PORTFOLIO_AS_OF = "2026-04-15"  # evaluation month 2026-03
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,3 +41,16 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's BRW_* settings or Dagster instance."""
     for name in ("BRW_SOURCE_DIR", "BRW_WAREHOUSE", "BRW_AS_OF", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def portfolio_warehouse(tmp_path_factory) -> Path:
+    """`brw run` over tests/data/portfolio as of 2026-04-15, once per session."""
+    from pipelines.cli import main
+
+    base = tmp_path_factory.mktemp("portfolio")
+    source = base / "source"
+    shutil.copytree(PORTFOLIO, source)
+    path = base / "brw.duckdb"
+    assert main(["run", "--source", str(source), "--warehouse", str(path), "--as-of", PORTFOLIO_AS_OF]) == 0
+    return path

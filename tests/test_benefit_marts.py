@@ -12,12 +12,10 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
-from tests.conftest import TESTS_DIR
+from tests.conftest import PORTFOLIO
+from tests.conftest import PORTFOLIO_AS_OF as AS_OF
 
 pytestmark = pytest.mark.slow
-
-PORTFOLIO = TESTS_DIR / "data" / "portfolio"
-AS_OF = "2026-04-15"
 
 # benefit: (status, T3(e), P_e, cumulative realized value, benefit_owner)
 EXPECTED_STATUS = {
@@ -47,13 +45,8 @@ EXPECTED_STATUS = {
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    base = tmp_path_factory.mktemp("portfolio")
-    source = base / "source"
-    shutil.copytree(PORTFOLIO, source)
-    path = base / "brw.duckdb"
-    assert main(["run", "--source", str(source), "--warehouse", str(path), "--as-of", AS_OF]) == 0
-    return path
+def warehouse(portfolio_warehouse):
+    return portfolio_warehouse
 
 
 def rows(path, sql):
