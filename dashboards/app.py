@@ -1,12 +1,39 @@
-"""The Streamlit app (`brw dashboard`). Pages are registered with st.navigation."""
+"""The portfolio board (`brw dashboard`): Streamlit pages registered with st.navigation.
+
+Reads only the public marts and audit tables, from the read copy the pipeline publishes.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.views import data_quality
+from dashboards import filters, queries
+from dashboards.views import after_closure, benefit_detail, data_quality, delivery_health, overview, sql_console
 
-st.set_page_config(page_title="Benefits Realization Warehouse", layout="wide")
+st.set_page_config(page_title="Benefits Realization Warehouse", page_icon="📈", layout="wide")
 
-pages = [st.Page(data_quality.render, title="Data quality", url_path="data-quality", default=True)]
+pages = {
+    "Benefits": [
+        st.Page(overview.render, title="Portfolio overview", url_path="overview", default=True),
+        st.Page(benefit_detail.render, title="Benefit detail", url_path="benefit"),
+        st.Page(after_closure.render, title="After closure", url_path="after-closure"),
+    ],
+    "Delivery": [st.Page(delivery_health.render, title="Delivery health", url_path="delivery-health")],
+    "Warehouse": [
+        st.Page(data_quality.render, title="Data quality", url_path="data-quality"),
+        st.Page(sql_console.render, title="SQL console", url_path="sql"),
+    ],
+}
+
+try:
+    if queries.source_path().exists() and queries.has_relation("marts", "fct_benefit_status"):
+        filters.sidebar_filters()
+        as_of = queries.query("SELECT max(as_of_date) AS d, max(evaluation_month) AS e FROM marts.fct_benefit_status")
+        if not as_of.empty and as_of["d"].iloc[0] is not None:
+            st.sidebar.caption(
+                f"As of {as_of['d'].iloc[0]:%d %b %Y} · evaluation month {as_of['e'].iloc[0]:%B %Y}"
+            )
+except queries.WarehouseUnavailable:
+    pass
+
 st.navigation(pages).run()

@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     dash = sub.add_parser("dashboard", help="serve the Streamlit portfolio board")
     _add_warehouse(dash)
     dash.add_argument("--port", type=int, default=8501)
+    dash.add_argument("--address", default="localhost", help="interface to serve on (0.0.0.0 for the network)")
     return parser
 
 
@@ -307,10 +308,12 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     app = REPO_ROOT / "dashboards" / "app.py"
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.port", str(args.port), "--server.headless", "true",
+        "--server.port", str(args.port), "--server.address", args.address, "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
     ]
-    print(f"brw dashboard: http://localhost:{args.port} (warehouse {settings.warehouse})")
+    from pipelines.publish import read_copy_path
+
+    print(f"brw dashboard: http://{args.address}:{args.port} (reads {read_copy_path(settings.warehouse)})", flush=True)
     return subprocess.call(cmd)
 
 

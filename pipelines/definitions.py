@@ -11,6 +11,7 @@ from dagster._loggers import colored_console_logger
 
 from pipelines.assets.dbt import BrwDbtCliResource, brw_dbt_assets, dbt_project
 from pipelines.assets.ingest import INGEST_ASSETS
+from pipelines.assets.publish import warehouse_read_copy
 from pipelines.dbt_manifest import dbt_executable
 from pipelines.progress import progress_logger
 from pipelines.resources import WarehouseResource
@@ -21,14 +22,14 @@ ALL_ASSETS_JOB = "materialize_all"
 materialize_all = define_asset_job(
     ALL_ASSETS_JOB,
     selection=AssetSelection.all(),
-    description="Ingest every source, then dbt build (models, snapshots and their tests).",
+    description="Ingest every source, dbt build (models, snapshots, tests), publish the dashboard's read copy.",
 )
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or Settings.resolve()
     return Definitions(
-        assets=[*INGEST_ASSETS, brw_dbt_assets],
+        assets=[*INGEST_ASSETS, brw_dbt_assets, warehouse_read_copy],
         jobs=[materialize_all],
         resources={
             "warehouse": WarehouseResource(

@@ -54,3 +54,18 @@ def portfolio_warehouse(tmp_path_factory) -> Path:
     path = base / "brw.duckdb"
     assert main(["run", "--source", str(source), "--warehouse", str(path), "--as-of", PORTFOLIO_AS_OF]) == 0
     return path
+
+
+APP = REPO_ROOT / "dashboards" / "app.py"
+
+
+def open_page(at, url_path: str):
+    """Switch an AppTest to a callable st.navigation page by its url_path, and run it.
+
+    AppTest.switch_page() only takes page *files*; our pages are functions registered with
+    st.navigation, so pick the registered page whose url_pathname matches.
+    """
+    matches = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == url_path]
+    assert matches, f"no page registered at /{url_path}: {list(at._registered_pages.values())}"
+    at._page_hash = matches[0]
+    return at.run()

@@ -1,44 +1,100 @@
-"""The Streamlit app on a loaded and on an empty warehouse (AppTest, values checked against SQL)."""
+"""The Streamlit app (AppTest) on the hand-worked portfolio: shown values checked against the
+marts and against the numbers worked out in tests/test_benefit_marts.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.contract import SOURCES
-from pipelines.ingest import connect, load_source
+from tests.conftest import APP, open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboards" / "app.py")
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def loaded_warehouse(tiny_source, warehouse_path, monkeypatch):
-    conn = connect(warehouse_path)
-    for source in SOURCES:
-        load_source(conn, source, tiny_source, "run-1")
-    conn.close()
-    monkeypatch.setenv("BRW_WAREHOUSE", str(warehouse_path))
-    return warehouse_path
-
-
-def test_data_quality_page_shows_the_audit_numbers(loaded_warehouse):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+def app(portfolio_warehouse, monkeypatch):
+    monkeypatch.setenv("BRW_WAREHOUSE", str(portfolio_warehouse))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    # tiny: 11 files; 61 rows read = 30 loaded + 31 quarantined (see tests/test_ingest.py)
-    assert metrics["Source files"] == "11"
-    assert metrics["Rows read (latest load of each file)"] == "61"
-    assert metrics["Rows loaded"] == "30"
-    assert metrics["Rows quarantined"] == "31"
-    rejected = at.dataframe[1].value
-    assert len(rejected) == 31
-    assert set(rejected["reason"]) >= {"malformed_row", "conflicting_duplicate", "target_not_an_improvement"}
+    return at
 
 
-def test_empty_warehouse_says_run_the_pipeline_first(tmp_path, monkeypatch):
+def marts(warehouse, sql):
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return conn.execute(sql).fetchone()
+    finally:
+        conn.close()
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_headline_matches_the_marts(app, portfolio_warehouse):
+    shown = metrics(app)
+    planned, realized = marts(portfolio_warehouse, """
+        SELECT sum(b.annual_planned_value), sum(s.cumulative_realized_value)
+        FROM marts.fct_benefit_status s JOIN marts.dim_benefit b USING (benefit_id) WHERE b.currency = 'GBP'
+    """)
+    assert (planned, realized) == (23_880.0, 1_451.5)  # 2400 + 360 + 18000 + 720 + 2400; 1540 + 112.5 - 90 - 311 + 200
+    assert shown["Annual planned value"] == "£24k"
+    assert shown["Realized to date"] == "£1,452"
+    # off_track BB6, eroding BA4, stale BB2, exceeded BB3
+    assert shown["Benefits needing attention"] == "4 of 10"
+    attention = app.dataframe[-1].value
+    assert list(attention["benefit_id"]) == ["BB6", "BA4", "BB2", "BB3"]
+    assert attention.set_index("benefit_id").loc["BB2", "benefit_owner"] == "Sam Stale"
+
+
+def test_portfolio_filter_applies_and_is_kept_across_pages(app):
+    app.multiselect(key="f_portfolio").set_value(["Operations"]).run()
+    assert metrics(app)["Benefits needing attention"] == "1 of 4"  # BA4 eroding of BA1-BA4
+    open_page(app, "benefit")
+    assert app.multiselect(key="f_portfolio").value == ["Operations"]
+    assert all(option.startswith("BA") for option in app.selectbox(key="benefit_pick").options)
+
+
+def test_benefit_detail_shows_the_hand_worked_numbers(app):
+    open_page(app, "benefit")
+    app.selectbox(key="benefit_pick").set_value("BA1").run()
+    shown = metrics(app)
+    assert shown["Trailing realization"] == "120%"
+    assert shown["Planned by now"] == "100%"
+    assert shown["Realized to date"] == "£1,540"
+    assert shown["Forecast at target"] == "104%"  # 1.0447619
+    monthly = app.dataframe[-1].value
+    assert len(monthly) == 22 and monthly["period_month"].min().isoformat()[:10] == "2024-06-01"
+
+
+def test_data_quality_page(app, portfolio_warehouse):
+    open_page(app, "data-quality")
+    shown = metrics(app)
+    files, read = marts(portfolio_warehouse, "SELECT count(DISTINCT source_file), sum(rows_read) FROM audit.load_audit")
+    assert shown["Source files"] == f"{files}" == "10"
+    assert shown["Rows read (latest load of each file)"] == f"{read:,}"
+    assert shown["Rows quarantined"] == "0"
+    assert shown["KPIs late against their frequency"] == "1 of 7"  # KD: last measured 2025-11-30
+
+
+def test_sql_console_refuses_a_write_and_runs_a_select(app):
+    open_page(app, "sql")
+    app.text_area(key="sql_text").set_value("DELETE FROM marts.dim_project").run()
+    app.button(key="sql_run").click().run()
+    assert app.error[0].value.startswith("Refused: the warehouse is read-only here: DELETE")
+    app.text_area(key="sql_text").set_value("SELECT project_id FROM marts.dim_project ORDER BY 1").run()
+    app.button(key="sql_run").click().run()
+    assert app.success[0].value.startswith("2 rows")
+    results = [d.value for d in app.dataframe if "project_id" in d.value.columns]
+    assert list(results[0]["project_id"]) == ["PA", "PB"]
+
+
+def test_every_page_says_run_the_pipeline_first_on_an_empty_warehouse(tmp_path, monkeypatch):
     monkeypatch.setenv("BRW_WAREHOUSE", str(tmp_path / "none.duckdb"))
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert not at.exception
-    assert "run the pipeline first" in at.info[0].value
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    for url in ("", "benefit", "after-closure", "delivery-health", "data-quality", "sql"):
+        if url:
+            open_page(at, url)
+        assert not at.exception, url
+        assert "run the pipeline first" in at.info[0].value, url

@@ -47,6 +47,7 @@ EXPECTED_GRAPH = {
     "intermediate/int_project_reported_status": ("intermediate", ["intermediate/int_project_reference_dates", "staging/stg_status_reports"]),
     "intermediate/int_project_schedule": ("intermediate", ["intermediate/int_project_reference_dates", "staging/stg_milestones"]),
     "marts/dim_benefit": ("marts", ["intermediate/int_benefits_resolved", "marts/dim_project", "snapshots/snap_benefits"]),
+    "marts/dim_kpi": ("marts", ["staging/stg_kpi_definitions", "staging/stg_kpi_measurements"]),
     "marts/dim_project": ("marts", ["staging/stg_projects"]),
     "marts/fct_benefit_monthly": ("marts", ["intermediate/int_benefit_months", "intermediate/int_benefits_resolved", "intermediate/int_kpi_monthly"]),
     "marts/fct_benefit_status": ("marts", ["intermediate/int_benefit_status_inputs", "marts/dim_benefit", "marts/dim_project"]),
@@ -55,6 +56,11 @@ EXPECTED_GRAPH = {
     "marts/fct_project_health_monthly": ("marts", ["intermediate/int_project_health"]),
     "marts/invalid_benefits": ("marts", ["intermediate/int_benefits_resolved"]),
     "snapshots/snap_benefits": ("snapshots", ["staging/stg_benefits"]),
+    "publish/warehouse_read_copy": ("publish", [
+        "marts/dim_benefit", "marts/dim_kpi", "marts/dim_project", "marts/fct_benefit_monthly", "marts/fct_benefit_status",
+        "marts/fct_portfolio_monthly", "marts/fct_project_health", "marts/fct_project_health_monthly",
+        "marts/invalid_benefits",
+    ]),
 }
 
 

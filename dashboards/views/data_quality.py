@@ -1,52 +1,53 @@
-"""Data quality: what was loaded, what was rejected and why (SPEC section 5)."""
+"""Data quality: what was loaded, what was rejected and why, and which KPIs went quiet (SPEC 5)."""
 
 from __future__ import annotations
 
 import plotly.express as px
 import streamlit as st
 
-from dashboards import queries
-
-
-@st.cache_data(show_spinner=False)
-def _load(version: float):  # `version` keys the cache on the warehouse's last build
-    return (
-        queries.last_load_per_file(),
-        queries.loads_by_run(),
-        queries.quarantine_by_reason(),
-        queries.quarantined_rows(),
-    )
+from dashboards.queries import quality as q
+from dashboards.views import common
 
 
 def render() -> None:
     st.title("Data quality")
-    try:
-        if not queries.has_audit():
-            st.info("The warehouse has no loads yet: run the pipeline first (`brw run` or `make run`).")
-            return
-        last, runs, reasons, rejected = _load(queries.warehouse_version())
-    except queries.WarehouseUnavailable as exc:
-        st.info(str(exc))
+    if not common.warehouse_ready():
         return
-
+    last = q.last_load_per_file()
+    reasons = q.quarantine_by_reason()
+    freshness = q.kpi_freshness()
     read, loaded, quarantined = (int(last[c].sum()) for c in ("rows_read", "rows_loaded", "rows_quarantined"))
-    cols = st.columns(4)
+    late = int(freshness["is_late"].sum())
+
+    cols = st.columns(5)
     cols[0].metric("Source files", f"{len(last):,}")
     cols[1].metric("Rows read (latest load of each file)", f"{read:,}")
     cols[2].metric("Rows loaded", f"{loaded:,}")
     cols[3].metric("Rows quarantined", f"{quarantined:,}", help="Rejected rows, each with file, row and reason")
+    cols[4].metric("KPIs late against their frequency", f"{late:,} of {len(freshness):,}")
 
     st.subheader("Latest load per source file")
-    st.dataframe(last, hide_index=True, width="stretch")
+    common.table(last, "latest loads", "latest_loads.csv")
 
-    if not reasons.empty:
+    if reasons.empty:
+        st.success("No row has been quarantined.")
+    else:
         st.subheader("Quarantine by reason")
         fig = px.bar(reasons, x="rows", y="reason", color="source_file", orientation="h", height=360)
-        fig.update_layout(yaxis_title=None, xaxis_title="rows quarantined", legend_title="file")
+        fig.update_layout(yaxis_title=None, xaxis_title="rows quarantined", legend_title="file", font={"size": 15})
         st.plotly_chart(fig, width="stretch")
         st.subheader("Rejected rows")
-        st.dataframe(rejected, hide_index=True, width="stretch")
-        st.download_button("Download rejected rows (CSV)", rejected.to_csv(index=False), "quarantine.csv", "text/csv")
+        common.table(q.quarantined_rows(), "rejected rows", "quarantine.csv")
+
+    st.subheader("KPI freshness")
+    st.caption("Latest measurement against the KPI's frequency (daily 3 days, weekly 10, monthly 40), as of the run.")
+    common.table(freshness, "KPI freshness", "kpi_freshness.csv")
+
+    invalid = q.invalid_benefits()
+    if not invalid.empty:
+        st.subheader("Benefits that cannot be tracked")
+        st.caption("The target is no improvement over the measured baseline (SPEC 4): ask the owner for a corrected target.")
+        common.table(invalid, "invalid benefits", "invalid_benefits.csv")
 
     st.subheader("Loads by run")
-    st.dataframe(runs, hide_index=True, width="stretch")
+    common.table(q.loads_by_run(), "loads by run", "loads_by_run.csv")

@@ -1,0 +1,43 @@
+"""Sidebar filters shared by every page: portfolio, programme, business unit, owner, currency.
+
+Drawn once by app.py before the page runs; widget keys live in st.session_state, so a choice
+stays when the user moves between pages.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.queries import Filters, query
+
+
+def _options():
+    projects = query("SELECT DISTINCT portfolio, programme, business_unit, currency FROM marts.dim_project")
+    owners = query("SELECT DISTINCT benefit_owner FROM marts.dim_benefit ORDER BY 1")
+    currencies = query(
+        "SELECT currency, count(*) AS n FROM marts.dim_benefit GROUP BY currency ORDER BY n DESC, currency"
+    )
+    return projects, owners, currencies
+
+
+def sidebar_filters() -> Filters:
+    projects, owners, currencies = _options()
+    with st.sidebar:
+        st.header("Filters")
+        portfolios = st.multiselect("Portfolio", sorted(projects["portfolio"].dropna().unique()), key="f_portfolio")
+        scope = projects[projects["portfolio"].isin(portfolios)] if portfolios else projects
+        programmes = st.multiselect("Programme", sorted(scope["programme"].dropna().unique()), key="f_programme")
+        units = st.multiselect("Business unit", sorted(scope["business_unit"].dropna().unique()), key="f_unit")
+        chosen_owners = st.multiselect("Benefit owner", owners["benefit_owner"].tolist(), key="f_owner")
+        codes = currencies["currency"].tolist() or ["GBP"]
+        currency = st.selectbox(
+            "Currency of money figures", codes, key="f_currency",
+            help="Amounts are never added across currencies: pick which projects' money to show.",
+        )
+    filters = Filters(tuple(portfolios), tuple(programmes), tuple(units), tuple(chosen_owners), currency)
+    st.session_state["filters"] = filters
+    return filters
+
+
+def current() -> Filters:
+    return st.session_state.get("filters") or Filters()

@@ -1,0 +1,104 @@
+"""Every query the dashboard issues, apart from layout.
+
+The app reads the pipeline's *read copy* (`<warehouse>.read.duckdb`, published atomically at the
+end of each successful run) through short-lived read-only connections, so it never holds the
+file `brw run` writes. Results are cached with st.cache_data keyed on the copy's modification
+time: a new run shows up on the next page view without a restart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from pipelines.publish import read_copy_path
+from pipelines.settings import DEFAULT_WAREHOUSE
+
+
+class WarehouseUnavailable(RuntimeError):
+    """No published warehouse to read yet (or it cannot be opened right now)."""
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("BRW_WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+def source_path() -> Path:
+    """The file the dashboard reads: the published read copy of the configured warehouse."""
+    return read_copy_path(warehouse_path())
+
+
+def version() -> float:
+    """Changes whenever a run publishes a new copy: the cache key of every query."""
+    path = source_path()
+    return path.stat().st_mtime if path.exists() else 0.0
+
+
+def read(sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+    path = source_path()
+    if not path.exists():
+        raise WarehouseUnavailable(
+            f"No warehouse has been published at {path} yet: run the pipeline first (`brw run` or `make run`)."
+        )
+    try:
+        conn = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    except duckdb.Error as exc:
+        raise WarehouseUnavailable(f"The warehouse copy cannot be opened right now ({exc}); try again.") from exc
+    try:
+        return conn.execute(sql, list(params or [])).df()
+    finally:
+        conn.close()
+
+
+@st.cache_data(show_spinner=False)
+def cached(sql: str, params: tuple = (), version_key: float = 0.0) -> pd.DataFrame:
+    """read() cached per (sql, params, warehouse version)."""
+    return read(sql, params)
+
+
+def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
+    return cached(sql, tuple(params), version_key=version())
+
+
+def has_relation(schema: str, name: str) -> bool:
+    frame = query(
+        "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        (schema, name),
+    )
+    return bool(frame["n"].iloc[0])
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Sidebar filters, shared by every page (empty = everything)."""
+
+    portfolios: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    business_units: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    currency: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def project_clause(self, alias: str = "p") -> tuple[str, list]:
+        """SQL condition on a dim_project alias (with parameters)."""
+        parts, params = [], []
+        for column, values in (
+            ("portfolio", self.portfolios), ("programme", self.programmes), ("business_unit", self.business_units),
+        ):
+            if values:
+                parts.append(f"{alias}.{column} IN ({', '.join('?' for _ in values)})")
+                params.extend(values)
+        return (" AND ".join(parts) or "TRUE"), params
+
+    def benefit_clause(self, project_alias: str = "p", benefit_alias: str = "b") -> tuple[str, list]:
+        """Project condition plus benefit owner and currency on a dim_benefit alias."""
+        sql, params = self.project_clause(project_alias)
+        if self.owners:
+            sql += f" AND {benefit_alias}.benefit_owner IN ({', '.join('?' for _ in self.owners)})"
+            params = [*params, *self.owners]
+        return sql, params

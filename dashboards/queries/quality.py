@@ -1,0 +1,56 @@
+"""Data quality queries: loads, quarantine, KPI freshness, invalid benefits."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards.queries import query
+
+
+def last_load_per_file() -> pd.DataFrame:
+    return query(
+        """
+        SELECT source, source_file, rows_read, rows_loaded, rows_quarantined, loaded_at AS last_loaded_at
+        FROM audit.load_audit
+        QUALIFY row_number() OVER (PARTITION BY source_file ORDER BY loaded_at DESC) = 1
+        ORDER BY source, source_file
+        """
+    )
+
+
+def loads_by_run() -> pd.DataFrame:
+    return query(
+        """
+        SELECT run_id, min(loaded_at) AS loaded_at, count(*) AS files,
+               sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded,
+               sum(rows_quarantined) AS rows_quarantined
+        FROM audit.load_audit GROUP BY run_id ORDER BY loaded_at DESC
+        """
+    )
+
+
+def quarantine_by_reason() -> pd.DataFrame:
+    return query(
+        "SELECT reason, source_file, count(*) AS rows FROM audit.quarantine GROUP BY ALL ORDER BY rows DESC, reason"
+    )
+
+
+def quarantined_rows(limit: int = 1000) -> pd.DataFrame:
+    return query(
+        """SELECT source_file, row_number, reason, column_name, detail, record, loaded_at
+        FROM audit.quarantine ORDER BY source_file, row_number LIMIT ?""",
+        (limit,),
+    )
+
+
+def kpi_freshness() -> pd.DataFrame:
+    """Each KPI's latest measurement against its declared frequency, as of the run (marts.dim_kpi)."""
+    return query(
+        """SELECT kpi_id, kpi_name, unit, frequency, data_owner, source_system, last_measured_on,
+                  measurement_count, days_since_last_measurement, allowed_days, is_late
+        FROM marts.dim_kpi ORDER BY is_late DESC, days_since_last_measurement DESC NULLS FIRST, kpi_id"""
+    )
+
+
+def invalid_benefits() -> pd.DataFrame:
+    return query("SELECT * FROM marts.invalid_benefits ORDER BY benefit_id")

@@ -1,0 +1,49 @@
+{#- One row per KPI with its freshness as of the run: the latest measurement (up to as_of)
+    against the allowance for its declared frequency (var freshness_days). -#}
+
+{%- set allowed = var('freshness_days') %}
+
+with measurements as (
+
+    select
+        kpi_id,
+        max(measured_on) as last_measured_on,
+        count(*) as measurement_count
+    from {{ ref('stg_kpi_measurements') }}
+    where measured_on <= {{ as_of_date() }}
+    group by kpi_id
+
+),
+
+kpis as (
+
+    select
+        definitions.*,
+        case definitions.frequency
+            {%- for frequency, days in allowed.items() %}
+            when '{{ frequency }}' then {{ days }}
+            {%- endfor %}
+        end as allowed_days,
+        measurements.last_measured_on,
+        coalesce(measurements.measurement_count, 0) as measurement_count,
+        {{ dbt.datediff('measurements.last_measured_on', as_of_date(), 'day') }} as days_since_last_measurement
+    from {{ ref('stg_kpi_definitions') }} as definitions
+    left join measurements
+        on definitions.kpi_id = measurements.kpi_id
+
+)
+
+select
+    kpi_id,
+    kpi_name,
+    unit,
+    aggregation,
+    frequency,
+    data_owner,
+    source_system,
+    last_measured_on,
+    cast(measurement_count as {{ dbt.type_bigint() }}) as measurement_count,
+    cast(days_since_last_measurement as {{ dbt.type_bigint() }}) as days_since_last_measurement,
+    cast(allowed_days as {{ dbt.type_bigint() }}) as allowed_days,
+    coalesce(days_since_last_measurement > allowed_days, true) as is_late
+from kpis

@@ -1,0 +1,101 @@
+"""A real browser (Debian chromium driven by Playwright) visits every page of `brw dashboard`.
+
+Screenshots and page render times go to test-artifacts/. Never downloads a browser: it uses
+/usr/bin/chromium, which .ci/run installs with apt-get.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+PAGES = [
+    ("", "Portfolio overview"),
+    ("benefit", "Benefit detail"),
+    ("after-closure", "After closure"),
+    ("delivery-health", "Delivery health"),
+    ("data-quality", "Data quality"),
+    ("sql", "SQL console"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard(portfolio_warehouse):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (.ci/run installs it: apt-get install chromium)")
+    port = free_port()
+    env = {**os.environ, "BRW_WAREHOUSE": str(portfolio_warehouse)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "dashboard", "--warehouse", str(portfolio_warehouse),
+         "--port", str(port), "--address", "127.0.0.1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"brw dashboard did not start: {proc.stdout.read()}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_every_page_renders_in_a_real_browser(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    times = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        for url_path, title in PAGES:
+            started = time.monotonic()
+            page.goto(f"{dashboard}/{url_path}")
+            page.wait_for_selector(f"h1:has-text('{title}')", timeout=60_000)
+            # wait until Streamlit has finished the script run (no running indicator)
+            page.wait_for_function(
+                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+            )
+            # and every Plotly chart has drawn its SVG
+            page.wait_for_function(
+                """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                        .every(chart => chart.querySelector('.main-svg'))""",
+                timeout=60_000,
+            )
+            times[url_path or "overview"] = round(time.monotonic() - started, 2)
+            assert page.locator("[data-testid='stException']").count() == 0, f"exception on /{url_path}"
+            assert "run the pipeline first" not in page.content()
+            page.screenshot(path=str(ARTIFACTS / f"page-{url_path or 'overview'}.png"), full_page=True)
+        browser.close()
+    (ARTIFACTS / "page_render_seconds.json").write_text(json.dumps(times, indent=2))
+    assert all(seconds < 30 for seconds in times.values()), times

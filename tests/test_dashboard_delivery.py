@@ -1,0 +1,276 @@
+"""The After closure and Delivery health pages on the hand-worked portfolio (AppTest).
+
+The warehouse is built once per session by `brw run` over tests/data/portfolio as of 2026-04-15
+(tests/conftest.py); the dashboard reads the read copy the run publishes. Values shown on the
+pages are checked against SQL on the marts and against the hand-worked facts of
+tests/test_delivery_health.py and tests/test_benefit_marts.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards import formatting
+from pipelines.publish import read_copy_path
+from tests.conftest import APP
+from tests.conftest import open_page as switch_to
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def read_copy(portfolio_warehouse) -> Path:
+    copy = read_copy_path(portfolio_warehouse)
+    assert copy.exists(), "brw run should publish the read copy next to the warehouse"
+    return copy
+
+
+@pytest.fixture
+def app_env(portfolio_warehouse, read_copy, monkeypatch) -> Path:
+    monkeypatch.setenv("BRW_WAREHOUSE", str(portfolio_warehouse))
+    return read_copy
+
+
+def sql(path: Path, text: str, params=()) -> list[tuple]:
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        return conn.execute(text, list(params)).fetchall()
+    finally:
+        conn.close()
+
+
+def open_page(url_path: str) -> AppTest:
+    """Run the app once (st.navigation registers its pages), then open the page at url_path."""
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception, at.exception
+    switch_to(at, url_path)
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def frame_with(at: AppTest, column: str, also: str | None = None):
+    """The one dataframe on the page that has these columns."""
+    found = [d.value for d in at.dataframe if column in d.value.columns and (also is None or also in d.value.columns)]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [element.value for element in getattr(at, kind)]
+
+
+# ------------------------------------------------------------------ after closure
+
+
+def test_after_closure_shows_closed_projects_and_their_benefits(app_env):
+    at = open_page("after-closure")
+    assert at.title[0].value == "After closure"
+
+    # headline metrics against the marts: PA is the one closed project; BA1, BA2, BA4 are still
+    # tracked (BA3's review ended); BB2 is the one stale benefit; PA realized 1540 + 112.5
+    (closed,) = sql(app_env, "SELECT count(*) FROM marts.dim_project WHERE stage = 'closed'")[0]
+    (tracked,) = sql(app_env, """SELECT count(*) FROM marts.fct_benefit_status s JOIN marts.dim_project p USING (project_id)
+        WHERE p.stage = 'closed' AND s.status <> 'tracking_ended'""")[0]
+    (stale,) = sql(app_env, "SELECT count(*) FROM marts.fct_benefit_status WHERE status = 'stale'")[0]
+    (realized,) = sql(app_env, """SELECT sum(s.cumulative_realized_value) FROM marts.fct_benefit_status s
+        JOIN marts.dim_project p USING (project_id) WHERE p.stage = 'closed' AND p.currency = 'GBP'""")[0]
+    assert (closed, tracked, stale, realized) == (1, 3, 1, 1652.5)
+    shown = metrics(at)
+    assert shown["Closed projects"] == "1"
+    assert shown["Their benefits still tracked"] == "3"
+    assert shown["Stale benefits"] == "1"
+    assert shown["Realized value after closure (GBP)"] == formatting.money(realized, "GBP") == "£1,652"
+
+    # closed projects table: PA closed 2025-06-20, 10 months before 2026-04-15
+    projects = frame_with(at, "months_since_close", "still_tracked")
+    assert projects["project_id"].tolist() == ["PA"]
+    pa = projects.iloc[0]
+    assert sql(app_env, "SELECT DISTINCT months_since_close FROM marts.fct_benefit_status WHERE project_id = 'PA'") == [(10,)]
+    assert pa["months_since_close"] == 10
+    assert (pa["benefits"], pa["still_tracked"], pa["needing_attention"]) == (4, 3, 1)
+    by_status = dict(sql(app_env, "SELECT status, count(*) FROM marts.fct_benefit_status WHERE project_id = 'PA' GROUP BY 1"))
+    assert by_status == {"achieved": 1, "at_risk": 1, "eroding": 1, "tracking_ended": 1}
+    assert {s: pa[s] for s in by_status} == by_status
+    assert "off_track" not in projects.columns  # statuses no closed project has are left out
+    assert pa["realized_to_date"] == pytest.approx(1652.5)
+    assert pa["annual_planned_value"] == pytest.approx(2400 + 360)
+
+    # the stacked bar: one trace per status present, in the status colours
+    (mix,) = [f for f in figures(at) if f["layout"].get("barmode") == "stack"]
+    assert {t["name"]: t["marker"]["color"] for t in mix["data"]} == {
+        "achieved": formatting.STATUS_COLOURS["achieved"],
+        "at risk": formatting.STATUS_COLOURS["at_risk"],
+        "eroding": formatting.STATUS_COLOURS["eroding"],
+        "tracking ended": formatting.STATUS_COLOURS["tracking_ended"],
+    }
+
+    # the review-meeting list: Sam Stale owns BB2 (PB), last measured 2025-11-30
+    owners = frame_with(at, "stale_benefits")
+    assert owners[["benefit_owner", "stale_benefits"]].values.tolist() == [["Sam Stale", 1]]
+    stale_list = frame_with(at, "last_measured_on", "months_without_measurement")
+    expected = sql(app_env, """SELECT benefit_owner, benefit_id, project_id, last_measured_on::VARCHAR
+        FROM marts.fct_benefit_status WHERE status = 'stale' ORDER BY 1, 2""")
+    assert expected == [("Sam Stale", "BB2", "PB", "2025-11-30")]
+    got = stale_list[["benefit_owner", "benefit_id", "project_id"]].values.tolist()
+    assert got == [list(row[:3]) for row in expected]
+    assert str(stale_list["last_measured_on"].iloc[0])[:10] == "2025-11-30"
+    assert stale_list["months_without_measurement"].iloc[0] == 4  # Nov 2025 → evaluation month Mar 2026
+
+    # other attention statuses after closure: only BA4 eroding (BB3 exceeded and BB6 off_track are on PB, open)
+    attention = frame_with(at, "status", "months_since_close")
+    assert attention[["benefit_id", "status", "benefit_owner", "months_since_close"]].values.tolist() == [
+        ["BA4", "eroding", "Eve Ellis", 10]
+    ]
+
+    # every table has its CSV download
+    assert len(at.get("download_button")) >= len(at.dataframe)
+
+
+def test_after_closure_with_a_filter_that_has_no_closed_project(app_env):
+    at = open_page("after-closure")
+    at.multiselect(key="f_portfolio").set_value(["Digital"]).run()
+    assert not at.exception
+    assert metrics(at)["Closed projects"] == "0"
+    assert "No closed project matches the filters." in texts(at, "info")
+    assert "No benefits of closed projects match the filters." in texts(at, "info")
+    # the stale list still names Sam Stale: BB2 belongs to Digital
+    assert frame_with(at, "stale_benefits")["benefit_owner"].tolist() == ["Sam Stale"]
+
+
+def test_after_closure_owner_filter(app_env):
+    at = open_page("after-closure")
+    at.multiselect(key="f_owner").set_value(["Eve Ellis"]).run()
+    assert not at.exception
+    projects = frame_with(at, "months_since_close", "still_tracked")
+    assert projects[["project_id", "benefits", "eroding"]].values.tolist() == [["PA", 1, 1]]
+    assert metrics(at)["Stale benefits"] == "0"
+    assert any("No stale benefit" in s for s in texts(at, "success"))
+
+
+# ------------------------------------------------------------------ delivery health
+
+
+def test_delivery_health_names_the_watermelon_with_its_reasons(app_env):
+    at = open_page("delivery-health")
+    assert at.title[0].value == "Delivery health"
+
+    shown = metrics(at)
+    assert (shown["Projects"], shown["Derived red"], shown["Watermelons"], shown["Benefits watermelons"]) == (
+        "2", "1", "1", "2"
+    )
+    assert shown["Margin leakage (GBP)"] == "£200k"
+
+    # the board's first question: exactly PB, its reasons and for how long
+    watermelons = frame_with(at, "watermelon_months", "derived_rag_reasons")
+    expected = sql(app_env, """SELECT project_id, watermelon_months, derived_rag_reasons FROM marts.fct_project_health
+        WHERE is_watermelon ORDER BY project_id""")
+    assert watermelons[["project_id", "watermelon_months", "derived_rag_reasons"]].values.tolist() == [
+        list(row) for row in expected
+    ]
+    assert watermelons["project_id"].tolist() == ["PB"]
+    assert watermelons["watermelon_months"].iloc[0] == 2
+    assert watermelons["derived_rag_reasons"].iloc[0] == (
+        "CPI 0.8 < 0.85; SPI 0.8 < 0.85; key milestone 77 days late (> 60); "
+        "1 critical risk/issue open > 30 days without mitigation"
+    )
+
+    # reported x derived matrix: both projects reported green; PA derived green, PB red
+    matrix = frame_with(at, "reported \\ derived")
+    assert matrix["reported \\ derived"].tolist() == ["green", "amber", "red", "no report"]
+    assert matrix[["green", "amber", "red"]].values.tolist() == [[1, 0, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0]]
+    assert int(matrix[["green", "amber", "red"]].values.sum()) == sql(
+        app_env, "SELECT count(*) FROM marts.fct_project_health"
+    )[0][0]
+
+    # benefits watermelons: flagged_benefit_list as in the mart
+    benefits = frame_with(at, "flagged_benefit_list")
+    assert dict(benefits[["project_id", "flagged_benefit_list"]].values.tolist()) == dict(sql(
+        app_env, "SELECT project_id, flagged_benefit_list FROM marts.fct_project_health WHERE is_benefits_watermelon"
+    )) == {"PA": "BA4 eroding", "PB": "BB2 stale, BB6 off_track"}
+    assert benefits.set_index("project_id").loc["PB", "owners"] == "Dan Doyle, Sam Stale"
+
+    charts = figures(at)
+    # CPI/SPI scatter: one point per project, coloured by derived RAG, reference lines at 0.85 and 0.95
+    (scatter,) = [f for f in charts if any(t.get("mode") == "markers+text" for t in f["data"])]
+    points = {t["name"]: (t["text"], t["marker"]["color"]) for t in scatter["data"]}
+    assert points == {
+        "derived green": (["PA"], formatting.RAG_COLOURS["green"]),
+        "derived red": (["PB"], formatting.RAG_COLOURS["red"]),
+    }
+    lines = {(s.get("x0"), s.get("y0")) for s in scatter["layout"]["shapes"]}
+    for value in (0.85, 0.95):
+        assert any(x == value for x, _ in lines) and any(y == value for _, y in lines)
+
+    # margin leakage of the client project PB: 300k planned - 100k forecast, shown in GBP
+    (leak_chart,) = [f for f in charts if "Planned minus forecast margin" in json.dumps(f["layout"].get("xaxis", {}))]
+    assert leak_chart["data"][0]["text"] == ["£200,000"]
+    leakage = frame_with(at, "margin_leakage")
+    assert leakage[["project_id", "planned_margin", "forecast_margin", "margin_leakage"]].values.tolist() == [
+        ["PB", 300_000, 100_000, 200_000]
+    ]
+
+    # RAID aging: PB 3 open items, oldest 73 days, 1 documented-not-mitigated, 1 overdue decision
+    raid = frame_with(at, "oldest_open_item_days").set_index("project_id")
+    assert raid.loc["PB", ["open_raid_items", "oldest_open_item_days", "documented_not_mitigated",
+                           "overdue_decisions"]].tolist() == [3, 73, 1, 1]
+    assert raid.loc["PA", "open_raid_items"] == 0
+
+    # RAG over time, PB preselected (the current watermelon): two months reported green, derived red
+    assert at.selectbox(key="dh_history_project").value == "PB"
+    assert any("2 consecutive month(s)" in m for m in texts(at, "markdown"))
+    history = frame_with(at, "watermelon_streak_months")
+    assert len(history) == sql(app_env, "SELECT count(*) FROM marts.fct_project_health_monthly WHERE project_id = 'PB'")[0][0] == 13
+    tail = history.tail(2)
+    assert tail[["reported_rag", "derived_rag", "watermelon_streak_months"]].values.tolist() == [
+        ["green", "red", 1], ["green", "red", 2]
+    ]
+    (rag_lines,) = [f for f in charts if f["layout"].get("yaxis", {}).get("ticktext") == ["Green", "Amber", "Red"]]
+    assert [t["name"] for t in rag_lines["data"]] == ["Derived RAG", "Reported RAG"]
+    assert len(rag_lines["layout"]["shapes"]) == 2  # the two watermelon months shaded
+
+    assert len(at.get("download_button")) >= len(at.dataframe)
+
+
+def test_delivery_health_history_of_another_project(app_env):
+    at = open_page("delivery-health")
+    at.selectbox(key="dh_history_project").set_value("PA").run()
+    assert not at.exception
+    history = frame_with(at, "watermelon_streak_months")
+    assert len(history) == 19 and not history["is_watermelon"].any()
+    assert not any("consecutive month" in m for m in texts(at, "markdown"))
+
+
+def test_portfolio_filter_removes_pb_from_the_delivery_page(app_env):
+    at = open_page("delivery-health")
+    at.multiselect(key="f_portfolio").set_value(["Operations"]).run()
+    assert not at.exception
+    shown = metrics(at)
+    assert (shown["Projects"], shown["Derived red"], shown["Watermelons"]) == ("1", "0", "0")
+    assert shown["Margin leakage (GBP)"] == "–"
+    assert any("No watermelon" in s for s in texts(at, "success"))
+    assert "No client project in GBP matches the filters." in texts(at, "info")
+    for frame in at.dataframe:
+        if "project_id" in frame.value.columns:
+            assert "PB" not in frame.value["project_id"].tolist()
+    assert frame_with(at, "flagged_benefit_list")["project_id"].tolist() == ["PA"]
+    assert at.selectbox(key="dh_history_project").options == ["PA Billing Automation"]
+
+
+def test_owner_filter_narrows_the_benefits_watermelons(app_env):
+    at = open_page("delivery-health")
+    at.multiselect(key="f_owner").set_value(["Sam Stale"]).run()
+    assert not at.exception
+    assert frame_with(at, "flagged_benefit_list")["project_id"].tolist() == ["PB"]
