@@ -17,6 +17,17 @@ PORTFOLIO = TESTS_DIR / "data" / "portfolio"  # small clean portfolio with hand-
 PORTFOLIO_AS_OF = "2026-04-15"  # evaluation month 2026-03
 
 
+def fetch_all(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of a query on a short-lived read-only connection (never blocks a later run)."""
+    import duckdb
+
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return conn.execute(sql, params or []).fetchall()
+    finally:
+        conn.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
     """dagster-dbt reads the manifest when the definitions load: parse once per session."""

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import pytest
 
 from pipelines.cli import main
 from tests.conftest import PORTFOLIO
+from tests.conftest import fetch_all as rows
 from tests.conftest import PORTFOLIO_AS_OF as AS_OF
 
 pytestmark = pytest.mark.slow
@@ -47,14 +47,6 @@ EXPECTED_STATUS = {
 @pytest.fixture(scope="module")
 def warehouse(portfolio_warehouse):
     return portfolio_warehouse
-
-
-def rows(path, sql):
-    conn = duckdb.connect(str(path), read_only=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_every_status_is_the_hand_worked_one(warehouse):

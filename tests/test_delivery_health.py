@@ -9,15 +9,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from tests.conftest import fetch_all as rows
+
 pytestmark = pytest.mark.slow
-
-
-def rows(path, sql):
-    conn = duckdb.connect(str(path), read_only=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def health(path, project_id):

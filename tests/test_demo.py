@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from pipelines.cli import main
 from tests.conftest import SEEDS
+from tests.conftest import fetch_all as query
 
 pytestmark = pytest.mark.slow
 
@@ -20,13 +20,6 @@ def demo_warehouse(tmp_path_factory):
     assert code == 0
     return warehouse
 
-
-def query(warehouse, sql):
-    conn = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_demo_loads_every_file_with_only_the_planted_bad_rows_quarantined(demo_warehouse):

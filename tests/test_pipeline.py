@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.cli import main
 from tests.conftest import TINY
+from tests.conftest import fetch_all as query
 
 pytestmark = pytest.mark.slow
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    conn = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")
