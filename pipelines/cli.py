@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+from datetime import date
 import json
 import os
 import subprocess
@@ -149,6 +151,8 @@ def print_benefit_summary(settings: Settings, out=None) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.resolve(args.source, args.warehouse, args.as_of)
+    if settings.as_of is None:  # a CLI run is as of the day it starts
+        settings = dataclasses.replace(settings, as_of=date.today())
     settings.export()
     print(f"brw run: sources {settings.source_dir}\n         warehouse {settings.warehouse}\n         as of {settings.as_of}")
     if not settings.source_dir.is_dir():
@@ -275,8 +279,6 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from datetime import date
-
     from pipelines.generate import generate_source_dir
 
     kwargs = {}

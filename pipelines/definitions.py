@@ -6,36 +6,38 @@ Definitions with the flags it was given.
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+from dagster import Definitions, in_process_executor
 from dagster._loggers import colored_console_logger
 
 from pipelines.assets.dbt import BrwDbtCliResource, brw_dbt_assets, dbt_project
 from pipelines.assets.ingest import INGEST_ASSETS
+from pipelines.assets.checks import MART_CHECKS
 from pipelines.assets.publish import warehouse_read_copy
 from pipelines.dbt_manifest import dbt_executable
+from pipelines.jobs import ALL_ASSETS_JOB, board_cycle, landing_refresh, materialize_all
 from pipelines.progress import progress_logger
 from pipelines.resources import WarehouseResource
+from pipelines.schedules import daily_refresh, monthly_board_cycle
+from pipelines.sensors import kpi_landing_sensor
 from pipelines.settings import Settings
 
-ALL_ASSETS_JOB = "materialize_all"
-
-materialize_all = define_asset_job(
-    ALL_ASSETS_JOB,
-    selection=AssetSelection.all(),
-    description="Ingest every source, dbt build (models, snapshots, tests), publish the dashboard's read copy.",
-)
+__all__ = ["ALL_ASSETS_JOB", "build_definitions", "defs"]
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or Settings.resolve()
     return Definitions(
         assets=[*INGEST_ASSETS, brw_dbt_assets, warehouse_read_copy],
-        jobs=[materialize_all],
+        asset_checks=MART_CHECKS,
+        jobs=[materialize_all, board_cycle, landing_refresh],
+        schedules=[daily_refresh, monthly_board_cycle],
+        sensors=[kpi_landing_sensor],
         resources={
             "warehouse": WarehouseResource(
                 path=str(settings.warehouse),
                 source_dir=str(settings.source_dir),
-                as_of=settings.as_of.isoformat(),
+                as_of=settings.as_of.isoformat() if settings.as_of else "",
+                reports_dir=str(settings.reports_dir),
             ),
             "dbt": BrwDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         },

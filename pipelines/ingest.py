@@ -503,8 +503,13 @@ def load_source(
     run_id: str,
     loaded_at: datetime | None = None,
     log: Callable[[str], None] = lambda _msg: None,
+    only_files: Iterable[str] | None = None,
 ) -> LoadResult:
-    """Validate and load one source (a file, or the landing folder's new and changed files)."""
+    """Validate and load one source (a file, or the landing folder's new and changed files).
+
+    `only_files` (landing folder only): consider just these file names, e.g. the files a sensor
+    saw complete; other new files wait for a later run.
+    """
     source_dir = Path(source_dir)
     loaded_at = loaded_at or datetime.now(timezone.utc).replace(tzinfo=None)
     ensure_warehouse(conn)
@@ -516,7 +521,10 @@ def load_source(
             raise SourceContractError(f"{source.path}/: required landing folder is missing in {source_dir}")
         known = dict(conn.execute("SELECT source_file, content_hash FROM audit.loaded_files").fetchall())
         todo: list[tuple[Path, str, str]] = []
+        wanted = set(only_files) if only_files else None
         for file in landing_files(path):
+            if wanted is not None and file.name not in wanted:
+                continue
             rel = f"{source.path}/{file.name}"
             digest = file_hash(file)
             if known.get(rel) == digest:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource
 
 from pipelines import ingest
+from pipelines.settings import parse_as_of
+
+# A run tag that sets the run's as-of date (the monthly board cycle uses it); wins over the resource.
+AS_OF_TAG = "brw/as_of"
 
 
 class WarehouseResource(ConfigurableResource):
@@ -17,7 +22,8 @@ class WarehouseResource(ConfigurableResource):
 
     path: str
     source_dir: str
-    as_of: str  # YYYY-MM-DD
+    as_of: str = ""  # YYYY-MM-DD; empty: the day the run starts
+    reports_dir: str = ""  # where alerts and board packs are written
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -31,3 +37,10 @@ class WarehouseResource(ConfigurableResource):
     @property
     def source_path(self) -> Path:
         return Path(self.source_dir)
+
+
+def run_as_of(context, warehouse: WarehouseResource) -> date:
+    """The as-of date of this run: the brw/as_of run tag, else the resource's, else today."""
+    tagged = context.run.tags.get(AS_OF_TAG) if context is not None else None
+    value = tagged or warehouse.as_of
+    return parse_as_of(value) if value else date.today()

@@ -13,7 +13,8 @@ from packaging import version
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from pipelines.resources import WarehouseResource
+from pipelines.jobs import FULL_REFRESH_TAG
+from pipelines.resources import WarehouseResource, run_as_of
 from pipelines.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
@@ -59,5 +60,8 @@ def brw_dbt_assets(
     os.environ["BRW_WAREHOUSE"] = warehouse.path
     # No partial parsing: dbt-duckdb names the catalog after the warehouse file, and a partial
     # parse from a run against another file would keep the old catalog name in every ref.
-    args = ["build", "--no-partial-parse", "--vars", json.dumps({"as_of": warehouse.as_of})]
+    as_of = run_as_of(context, warehouse).isoformat()
+    args = ["build", "--no-partial-parse", "--vars", json.dumps({"as_of": as_of})]
+    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+        args.append("--full-refresh")  # the monthly board cycle rebuilds incremental models
     yield from dbt.cli(args, context=context).stream()

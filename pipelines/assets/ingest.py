@@ -7,9 +7,11 @@ keys are the dbt sources' (`raw/<table>`), so the graph reads raw â†’ staging â†
 
 
 from dagster import (
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    Config,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -18,9 +20,16 @@ from dagster import (
     asset,
 )
 
+from pipelines import checks
 from pipelines.contract import SOURCES, Source
 from pipelines.ingest import SourceContractError, load_source, quarantine_samples
 from pipelines.resources import WarehouseResource
+
+
+class LandingFilesConfig(Config):
+    """Which landing files to load: empty = every new or changed file (the sensor names them)."""
+
+    files: list[str] = []
 
 
 def raw_asset_key(source: Source) -> AssetKey:
@@ -38,20 +47,23 @@ def _schema(source: Source) -> TableSchema:
 
 def build_ingest_asset(source: Source) -> AssetsDefinition:
     kinds = {"duckdb", "parquet", "csv"} if source.landing_folder else {"duckdb", "csv"}
+    key = raw_asset_key(source)
+    check_specs = [
+        AssetCheckSpec("rows_reconcile", asset=key, blocking=True,
+                       description="read = loaded + quarantined for every file of the run, and the tables agree"),
+        AssetCheckSpec("quarantine_rate", asset=key,
+                       description=f"no file of the run has more than {checks.QUARANTINE_WARN_RATE:.0%} rows quarantined"),
+    ]
 
-    @asset(
-        key=raw_asset_key(source),
-        group_name="ingest",
-        deps=[AssetKey(["raw", upstream]) for upstream in source.upstream],
-        description=f"{source.description}\n\nLoaded from `{source.path}` in the source directory.",
-        kinds=kinds,
-        metadata={"source_path": source.path, "dagster/column_schema": _schema(source)},
-    )
-    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    def load(context: AssetExecutionContext, warehouse: WarehouseResource, files: list[str]) -> MaterializeResult:
+        run_id = context.run.run_id
         try:
             with warehouse.connect() as conn:
-                result = load_source(conn, source, warehouse.source_path, context.run.run_id, log=context.log.info)
+                result = load_source(conn, source, warehouse.source_path, run_id, log=context.log.info,
+                                     only_files=files or None)
                 samples = quarantine_samples(conn, [f.source_file for f in result.files])
+                check_results = [checks.rows_reconcile(conn, source.name, run_id),
+                                 checks.quarantine_rate(conn, source.name, run_id)]
         except SourceContractError as exc:
             raise Failure(description=str(exc)) from exc
         for f in result.files:
@@ -71,10 +83,34 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
                 "moved_to_quarantine": result.moved_to_quarantine,
                 "quarantine_by_reason": MetadataValue.json(result.reasons),
                 "quarantine_sample": MetadataValue.md("\n".join(f"- {s}" for s in samples) or "none"),
-            }
+            },
+            check_results=check_results,
         )
 
-    return _ingest
+    common = dict(
+        key=key,
+        group_name="ingest",
+        deps=[AssetKey(["raw", upstream]) for upstream in source.upstream],
+        description=f"{source.description}\n\nLoaded from `{source.path}` in the source directory.",
+        kinds=kinds,
+        metadata={"source_path": source.path, "dagster/column_schema": _schema(source)},
+        check_specs=check_specs,
+    )
+    if source.landing_folder:
+
+        @asset(**common)
+        def _ingest_landing(
+            context: AssetExecutionContext, warehouse: WarehouseResource, config: LandingFilesConfig
+        ) -> MaterializeResult:
+            return load(context, warehouse, config.files)
+
+        return _ingest_landing
+
+    @asset(**common)
+    def _ingest_file(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        return load(context, warehouse, [])
+
+    return _ingest_file
 
 
 INGEST_ASSETS = [build_ingest_asset(source) for source in SOURCES]

@@ -1,0 +1,68 @@
+"""Sensor on the KPI landing folder: a new or changed file starts a run for that file and what
+depends on it — once the file has stopped growing.
+
+The cursor (kept in the Dagster instance, so it survives restarts) holds, per file name, the
+(size, mtime) seen at the last tick and the one last requested. A file is requested when it
+looks the same on two consecutive ticks and differs from what was last requested; a file still
+being written changes between ticks and waits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+
+from pipelines.ingest import landing_files
+from pipelines.jobs import LANDING_OP, landing_refresh
+from pipelines.resources import WarehouseResource
+
+
+def signatures(folder: Path) -> dict[str, list[int]]:
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for path in landing_files(folder):
+        stat = path.stat()
+        out[path.name] = [stat.st_size, stat.st_mtime_ns]
+    return out
+
+
+def evaluate(folder: Path, cursor: str | None) -> tuple[list[str], str]:
+    """(stable new-or-changed file names to load, new cursor)."""
+    state = json.loads(cursor) if cursor else {}
+    seen, requested = state.get("seen", {}), state.get("requested", {})
+    current = signatures(folder)
+    ready = sorted(
+        name for name, sig in current.items() if seen.get(name) == sig and requested.get(name) != sig
+    )
+    requested = {name: sig for name, sig in requested.items() if name in current}
+    requested.update({name: current[name] for name in ready})
+    return ready, json.dumps({"seen": current, "requested": requested}, sort_keys=True)
+
+
+@sensor(
+    job=landing_refresh,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="New or changed files in <source>/kpi_measurements/ → load them and rebuild what depends on them.",
+)
+def kpi_landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource) -> SensorResult | SkipReason:
+    folder = Path(warehouse.source_dir) / "kpi_measurements"
+    ready, cursor = evaluate(folder, context.cursor)
+    if not ready:
+        context.update_cursor(cursor)
+        return SkipReason(f"no complete new or changed file in {folder}")
+    key = hashlib.sha256(json.dumps({n: json.loads(cursor)["requested"][n] for n in ready}).encode()).hexdigest()[:16]
+    return SensorResult(
+        run_requests=[
+            RunRequest(
+                run_key=f"landing-{key}",
+                run_config={"ops": {LANDING_OP: {"config": {"files": ready}}}},
+                tags={"brw/landing_files": ", ".join(ready)[:1000]},
+            )
+        ],
+        cursor=cursor,
+    )
