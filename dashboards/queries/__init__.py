@@ -9,7 +9,7 @@ time: a new run shows up on the next page view without a restart.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -82,7 +82,6 @@ class Filters:
     business_units: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
     currency: str | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     def project_clause(self, alias: str = "p") -> tuple[str, list]:
         """SQL condition on a dim_project alias (with parameters)."""
