@@ -13,6 +13,7 @@ from pipelines.assets.dbt import BrwDbtCliResource, brw_dbt_assets, dbt_project
 from pipelines.assets.ingest import INGEST_ASSETS
 from pipelines.assets.checks import MART_CHECKS
 from pipelines.assets.publish import warehouse_read_copy
+from pipelines.assets.reports import benefit_alerts, board_pack
 from pipelines.dbt_manifest import dbt_executable
 from pipelines.jobs import ALL_ASSETS_JOB, board_cycle, landing_refresh, materialize_all
 from pipelines.progress import progress_logger
@@ -27,7 +28,7 @@ __all__ = ["ALL_ASSETS_JOB", "build_definitions", "defs"]
 def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or Settings.resolve()
     return Definitions(
-        assets=[*INGEST_ASSETS, brw_dbt_assets, warehouse_read_copy],
+        assets=[*INGEST_ASSETS, brw_dbt_assets, warehouse_read_copy, benefit_alerts, board_pack],
         asset_checks=MART_CHECKS,
         jobs=[materialize_all, board_cycle, landing_refresh],
         schedules=[daily_refresh, monthly_board_cycle],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,9 @@ REPO_ROOT = TESTS_DIR.parent
 SEEDS = REPO_ROOT / "seeds"
 PORTFOLIO = TESTS_DIR / "data" / "portfolio"  # small clean portfolio with hand-worked answers
 PORTFOLIO_AS_OF = "2026-04-15"  # evaluation month 2026-03
+
+# Alerts and board packs of test runs go to a scratch folder, never into the repo's reports/.
+os.environ["BRW_REPORTS_DIR"] = tempfile.mkdtemp(prefix="brw-test-reports-")
 
 
 def fetch_all(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -56,6 +56,14 @@ EXPECTED_GRAPH = {
     "marts/fct_project_health_monthly": ("marts", ["intermediate/int_project_health"]),
     "marts/invalid_benefits": ("marts", ["intermediate/int_benefits_resolved"]),
     "snapshots/snap_benefits": ("snapshots", ["staging/stg_benefits"]),
+    "reports/benefit_alerts": ("reports", [
+        "marts/dim_benefit", "marts/dim_project", "marts/fct_benefit_status", "marts/fct_project_health",
+        "snapshots/snap_benefits",
+    ]),
+    "reports/board_pack": ("reports", [
+        "marts/dim_benefit", "marts/dim_project", "marts/fct_benefit_status", "marts/fct_portfolio_monthly",
+        "marts/fct_project_health",
+    ]),
     "publish/warehouse_read_copy": ("publish", [
         "marts/dim_benefit", "marts/dim_kpi", "marts/dim_project", "marts/fct_benefit_monthly", "marts/fct_benefit_status",
         "marts/fct_portfolio_monthly", "marts/fct_project_health", "marts/fct_project_health_monthly",

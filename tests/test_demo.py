@@ -54,3 +54,23 @@ def test_brw_sql_reads_the_demo_and_refuses_a_delete(demo_warehouse, capsys):
     assert main(["sql", "DELETE FROM raw.projects", "--warehouse", str(demo_warehouse)]) == 2
     assert "read-only" in capsys.readouterr().err
     assert query(demo_warehouse, "SELECT count(*) FROM raw.projects") == [(30,)]
+
+
+def test_demo_board_pack_and_alerts_tell_the_planted_stories(demo_warehouse):
+    import csv
+    import html
+    import os
+    from pathlib import Path
+
+    from pipelines.generate import STORIES
+
+    reports = Path(os.environ["BRW_REPORTS_DIR"])
+    pack = html.unescape((reports / "board_pack_2026-10.html").read_text(encoding="utf-8"))
+    for planted in ("watermelon_project", "margin_leak_project", "eroding_benefit", "orphaned_benefit"):
+        assert STORIES[planted] in pack, planted
+    assert "ERP Finance Migration" in pack and "Northwind Utilities" in pack
+    with (reports / f"alerts_{AS_OF}.csv").open(newline="", encoding="utf-8") as f:
+        alerts = {(a["kind"], a["id"]) for a in csv.DictReader(f)}
+    assert ("watermelon", STORIES["watermelon_project"]) in alerts
+    assert ("eroding", STORIES["eroding_benefit"]) in alerts
+    assert ("stale", STORIES["orphaned_benefit"]) in alerts

@@ -1,0 +1,247 @@
+"""Reports: new benefit alerts (CSV + audit.alert_state) and the offline board pack (HTML).
+
+Runs the two assets through Dagster on a private copy of the hand-worked portfolio warehouse
+(tests/data/portfolio as of 2026-04-15, evaluation month 2026-03; the facts are the ones of
+test_benefit_marts.py and test_delivery_health.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from dagster import materialize
+
+from pipelines.assets.reports import benefit_alerts, board_pack
+from pipelines.ingest import connect
+from pipelines.reports import ALERT_COLUMNS, money
+from pipelines.resources import WarehouseResource
+from tests.conftest import PORTFOLIO, PORTFOLIO_AS_OF
+from tests.conftest import fetch_all as rows
+
+pytestmark = pytest.mark.slow
+
+PB_REASONS = (
+    "CPI 0.8 < 0.85; SPI 0.8 < 0.85; key milestone 77 days late (> 60); "
+    "1 critical risk/issue open > 30 days without mitigation"
+)
+
+
+@pytest.fixture
+def resource(portfolio_warehouse: Path, tmp_path: Path) -> WarehouseResource:
+    copy = tmp_path / "brw.duckdb"
+    shutil.copy(portfolio_warehouse, copy)  # tables only: the copy is a complete warehouse
+    # `brw run` already ran the alerts once on the fixture warehouse: start from no history
+    execute_sql(copy, "DROP TABLE IF EXISTS audit.alert_state")
+    return WarehouseResource(
+        path=str(copy), source_dir=str(PORTFOLIO), as_of=PORTFOLIO_AS_OF, reports_dir=str(tmp_path / "reports")
+    )
+
+
+def run(resource: WarehouseResource, assets=(benefit_alerts, board_pack)):
+    """Materialize the report assets; the marts they depend on are outside the selection."""
+    result = materialize(list(assets), resources={"warehouse": resource})
+    assert result.success
+    return result
+
+
+def metadata(result, key: str) -> dict:
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.path == ["reports", key]]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def alerts_csv(resource: WarehouseResource) -> list[dict]:
+    path = Path(resource.reports_dir) / f"alerts_{PORTFOLIO_AS_OF}.csv"
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames == ALERT_COLUMNS
+        return list(reader)
+
+
+def execute_sql(path, *statements: str) -> None:
+    conn = connect(path)
+    try:
+        for sql in statements:
+            conn.execute(sql)
+    finally:
+        conn.close()
+
+
+def execute(resource: WarehouseResource, *statements: str) -> None:
+    conn = connect(resource.path)
+    try:
+        for sql in statements:
+            conn.execute(sql)
+    finally:
+        conn.close()
+
+
+def test_alerts_list_what_is_new_since_the_previous_run(resource):
+    # --- first run: every benefit in an attention status and the watermelon are new
+    first = run(resource, [benefit_alerts])
+    got = alerts_csv(resource)
+    assert [(a["kind"], a["id"], a["owner"], a["project_id"], a["portfolio"]) for a in got] == [
+        ("off_track", "BB6", "Dan Doyle", "PB", "Digital"),
+        ("eroding", "BA4", "Eve Ellis", "PA", "Operations"),
+        ("stale", "BB2", "Sam Stale", "PB", "Digital"),
+        ("exceeded", "BB3", "Ivy Irwin", "PB", "Digital"),
+        ("watermelon", "PB", "Cat Chen / Dan Doyle", "PB", "Digital"),  # sponsor / project manager
+    ]
+    reasons = {a["id"]: a["reason"] for a in got}
+    assert reasons["BB6"] == "off_track: trailing realization 30% vs 100% planned"
+    assert reasons["BA4"] == "eroding: trailing realization 70%, down from a peak of 100%"
+    assert reasons["BB2"] == "stale: no measurement since 2025-11-30"
+    assert reasons["BB3"] == "exceeded: dis-benefit at 120% of its planned level (tolerance 110%)"
+    assert reasons["PB"] == f"watermelon: {PB_REASONS} (reported green, derived red for 2 month(s))"
+    assert {a["id"]: a["name"] for a in got}["BB2"] == "Portal adoption"
+    meta = metadata(first, "benefit_alerts")
+    assert (meta["new_alerts"], meta["new_off_track"], meta["new_watermelon"], meta["new_rebaselined"]) == (5, 1, 1, 0)
+    assert meta["previous_alerts_run"] == "none (first run)"
+    assert meta["path"].endswith(f"alerts_{PORTFOLIO_AS_OF}.csv")
+    assert "| off_track | BB6 | Self-service share | Dan Doyle |" in meta["preview"]
+    # the state of every benefit and project is recorded, plus one marker row for the run
+    assert rows(Path(resource.path), """
+        SELECT object_kind, count(*), count(DISTINCT run_id) FROM audit.alert_state GROUP BY 1 ORDER BY 1
+    """) == [("benefit", 10, 1), ("project", 2, 1), ("run", 1, 1)]
+    assert rows(Path(resource.path), """
+        SELECT state, as_of_date::VARCHAR FROM audit.alert_state WHERE object_kind = 'benefit' AND object_id = 'BB2'
+    """) == [("stale", PORTFOLIO_AS_OF)]
+
+    # --- second run, nothing changed: nothing new (the day's file keeps the first run's alerts)
+    second = run(resource, [benefit_alerts])
+    assert alerts_csv(resource) == got
+    meta = metadata(second, "benefit_alerts")
+    assert meta["new_alerts"] == 0 and meta["preview"] == "_No new alerts._"
+    assert meta["previous_alerts_run"] == first.run_id
+
+    # --- the warehouse changes: BA2 falls off track, BA1's target moves 120 → 130
+    execute(
+        resource,
+        "UPDATE marts.fct_benefit_status SET status = 'off_track' WHERE benefit_id = 'BA2'",
+        "CREATE TEMP TABLE t AS SELECT now()::TIMESTAMP AS ts",
+        """INSERT INTO snapshots.snap_benefits
+           SELECT * REPLACE (130.0 AS target_value, (SELECT ts FROM t) AS dbt_valid_from,
+                             (SELECT ts FROM t) AS dbt_updated_at, md5('BA1-v2') AS dbt_scd_id)
+           FROM snapshots.snap_benefits WHERE benefit_id = 'BA1' AND dbt_valid_to IS NULL""",
+        """UPDATE snapshots.snap_benefits SET dbt_valid_to = (SELECT ts FROM t)
+           WHERE benefit_id = 'BA1' AND dbt_valid_to IS NULL AND target_value = 120""",
+        """UPDATE marts.dim_benefit SET target_value = 130, times_rebaselined = 1,
+           last_rebaselined_at = (SELECT ts FROM t) WHERE benefit_id = 'BA1'""",
+    )
+    third = run(resource, [benefit_alerts])
+    assert alerts_csv(resource)[:5] == got
+    assert [(a["kind"], a["id"], a["owner"], a["reason"]) for a in alerts_csv(resource)[5:]] == [
+        ("off_track", "BA2", "Bob Baker", "off_track: trailing realization 67% vs 84% planned"),
+        ("rebaselined", "BA1", "Ann Archer", "rebaselined: target 120 → 130"),
+    ]
+    meta = metadata(third, "benefit_alerts")
+    assert (meta["new_alerts"], meta["new_off_track"], meta["new_rebaselined"]) == (2, 1, 1)
+    assert meta["previous_alerts_run"] == second.run_id
+    assert rows(Path(resource.path), "SELECT count(*) FROM audit.alert_state WHERE object_kind = 'run'") == [(3,)]
+
+    # --- and a fourth run has nothing new again (the rebaseline was before the third run)
+    fourth = run(resource, [benefit_alerts])
+    assert metadata(fourth, "benefit_alerts")["new_alerts"] == 0
+    assert len(alerts_csv(resource)) == 7
+
+
+def _row(doc: str, *needles: str) -> str:
+    """The one table row that contains every needle."""
+    found = [r for r in re.findall(r"<tr[^>]*>.*?</tr>", doc, flags=re.DOTALL) if all(n in r for n in needles)]
+    assert len(found) == 1, (needles, found)
+    return found[0]
+
+
+def _money_cells(fragment: str) -> list[tuple[str, str]]:
+    return re.findall(r'<td class="num money" data-currency="([^"]*)"[^>]*>([^<]*)</td>', fragment)
+
+
+def test_board_pack_tells_the_planted_stories_offline(resource):
+    result = run(resource)
+    path = Path(resource.reports_dir) / "board_pack_2026-03.html"
+    assert path.exists()
+    meta = metadata(result, "board_pack")
+    assert meta["path"] == str(path) and meta["size_bytes"] == path.stat().st_size
+    assert (meta["evaluation_month"], meta["charts"]) == ("2026-03-01", 2)
+    doc = path.read_text(encoding="utf-8")
+    assert "<title>Portfolio board pack — March 2026</title>" in doc
+
+    # offline: the plotly.js bundle inline exactly once, one chart per portfolio, nothing fetched
+    assert doc.count("* plotly.js v") == 1 and doc.count("window.PlotlyConfig") == 1
+    assert doc.count('class="plotly-graph-div"') == 2
+    assert not re.search(r"<script[^>]*\bsrc\s*=", doc)
+    assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?(https?:)?//", doc)
+    assert not re.search(r"<(img|iframe)[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", doc)
+    assert "@import" not in doc and "cdn.plot.ly/plotly" not in doc.split("<script>/**")[0]
+
+    # headline: statuses and value per portfolio in its currency (Digital -201 of 620, Operations 1,652 of 1,408)
+    assert "off_track" in _row(doc, "s-off_track", '<td class="num">1</td>')
+    assert _money_cells(_row(doc, "<td>Digital</td>", "<td>GBP</td>")) == [("GBP", "£21,120"), ("GBP", "-£201"), ("GBP", "£620")]
+    assert _money_cells(_row(doc, "<td>Operations</td>", "<td>GBP</td>")) == [("GBP", "£2,760"), ("GBP", "£1,652"), ("GBP", "£1,408")]
+    assert "117%" in _row(doc, "<td>Operations</td>", "<td>GBP</td>")
+
+    # attention list: BA4 eroding, BB2 stale with its owner, BB6 off track, BB3 exceeded
+    attention = doc.split('<section id="attention">')[1].split("</section>")[0]
+    assert "s-eroding" in _row(attention, "<td>BA4</td>") and "Eve Ellis" in _row(attention, "<td>BA4</td>")
+    stale = _row(attention, "<td>BB2</td>")
+    assert "s-stale" in stale and "<td>Sam Stale</td>" in stale and "2025-11-30" in stale
+    assert "s-off_track" in _row(attention, "<td>BB6</td>") and "s-exceeded" in _row(attention, "<td>BB3</td>")
+    assert len(re.findall(r"<tr data-project", attention)) == 4
+
+    # after closure: PA closed 2025-06-20, 10 months, realized 1,540 + 112.5
+    closed = _row(doc, "<td>PA</td>", "2025-06-20")
+    assert '<td class="num">10</td>' in closed and "eroding 1, at_risk 1, achieved 1, tracking_ended 1" in closed
+    assert _money_cells(closed) == [("GBP", "£1,652")]
+    assert _row(doc, "<td>Sam Stale</td>", '<td class="num">1</td>')  # stale benefits by owner
+
+    # delivery health: PB watermelon for 2 months with its reasons, margin leakage 200,000 GBP
+    delivery = doc.split('<section id="delivery">')[1]
+    watermelon = _row(delivery, "<td>PB</td>", "rag-red")
+    assert html.escape(PB_REASONS) in watermelon and '<td class="num">2</td>' in watermelon
+    leakage = _row(delivery, "<td>PB</td>", "£1,200,000")
+    assert _money_cells(leakage) == [
+        ("GBP", "£1,200,000"), ("GBP", "£300,000"), ("GBP", "£100,000"), ("GBP", "£200,000"), ("GBP", "£80,000"),
+    ]
+    # reported green: 1 derived green (PA), 0 amber, 1 red (PB)
+    assert (
+        '<tr><td><span class="rag rag-green">green</span></td>'
+        '<td class="num">1</td><td class="num">0</td><td class="num">1</td></tr>'
+    ) in delivery
+    assert "BB2 stale, BB6 off_track" in _row(delivery, "<td>PB</td>", "BB2 stale")
+
+    # every money figure of PB (and of this all-GBP portfolio) is in pounds
+    pb_cells = [c for r in re.findall(r'<tr data-project="PB">.*?</tr>', doc, flags=re.DOTALL) for c in _money_cells(r)]
+    assert [text for _, text in pb_cells] == [
+        "£200", "-£311",  # BB6 and BB3 in the attention list (BB2 is non-financial)
+        "£1,200,000", "£300,000", "£100,000", "£200,000", "£80,000",  # contract, margins, leakage, unbilled
+    ]
+    assert {cur for cur, _ in pb_cells} == {"GBP"}
+    all_cells = _money_cells(doc)
+    assert {cur for cur, _ in all_cells} == {"GBP"}
+    assert all(re.fullmatch(r"-?£\d{1,3}(,\d{3})*|–", text) for _, text in all_cells), all_cells
+
+
+def test_board_pack_escapes_text_from_data(resource):
+    execute(
+        resource,
+        """UPDATE marts.dim_project SET project_name = '<script>alert(1)</script> & Co', sponsor = 'O''Brien "CC"'
+           WHERE project_id = 'PB'""",
+        "UPDATE marts.dim_benefit SET benefit_name = '<b>bold</b>' WHERE benefit_id = 'BB2'",
+    )
+    run(resource, [board_pack])
+    doc = (Path(resource.reports_dir) / "board_pack_2026-03.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in doc and "<b>bold</b>" not in doc
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in doc and "&lt;b&gt;bold&lt;/b&gt;" in doc
+    assert "O&#x27;Brien &quot;CC&quot;" in doc
+
+
+def test_money_format():
+    assert money(200_000, "GBP") == "£200,000"
+    assert money(-1234.4, "EUR") == "-€1,234"
+    assert money(-0.4, "USD") == "$0"
+    assert money(5_000, "CHF") == "5,000 CHF"
+    assert money(None, "GBP") == "–"
