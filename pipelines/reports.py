@@ -543,7 +543,7 @@ def render_board_pack(data: dict) -> tuple[str, int]:
             value_rows.append(tr([
                 td(r["portfolio"]), td(currency), td_num(r["benefits_tracked"]),
                 td_money(r["annual_planned_value"], currency), td_money(realized, currency),
-                td_money(planned, currency), td_pct(realized / planned if realized is not None and planned else None),
+                td_money(planned, currency), td_pct(realized / planned if realized is not None and planned and planned > 0 else None),
             ]))
         if len(rows) > 1:
             def s(k: str, rows: list[dict] = rows) -> float:  # one currency only
@@ -554,7 +554,7 @@ def render_board_pack(data: dict) -> tuple[str, int]:
                 tr([
                     td(f"All portfolios ({currency})"), td(currency), td_num(s("benefits_tracked")),
                     td_money(s("annual_planned_value"), currency), td_money(realized, currency),
-                    td_money(planned, currency), td_pct(realized / planned if planned else None),
+                    td_money(planned, currency), td_pct(realized / planned if planned and planned > 0 else None),
                 ]).replace("<tr>", '<tr class="total">', 1)
             )
     parts.append(table(

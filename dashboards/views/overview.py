@@ -30,7 +30,7 @@ def render() -> None:
     cols[0].metric("Annual planned value", money(head["annual_planned_value"], f.currency),
                    help=f"TI × attribution × value per unit × 12, benefits in {f.currency}")
     cols[1].metric("Realized to date", money(realized, f.currency),
-                   delta=f"{pct(realized / planned) if planned else '–'} of planned to date",
+                   delta=f"{pct(realized / planned) if planned and planned > 0 else '–'} of planned to date",
                    delta_color="off")
     cols[2].metric("Planned to date", money(planned, f.currency))
     cols[3].metric("Benefits needing attention", f"{attention_n} of {total}",
