@@ -1,22 +1,98 @@
 {#- Monthly KPI actuals (SPEC section 3): the KPI's aggregation over the current
     (post-restatement) measurements of each month, for months up to the evaluation month.
-    `last` is the value with the greatest measured_on. -#}
+    `last` is the value with the greatest measured_on.
 
-with measurements as (
+    Incremental (delete+insert on kpi_id, period_month). Each run sums up the current view per
+    KPI-month - measurement count, raw rows behind it (sum of raw_rows) and latest load
+    (max of last_loaded_at) - and recomputes only the KPI-months where that differs from this
+    table: a measurement added, restated, reloaded or deleted changes at least one of them (rows
+    are only added with a newer _loaded_at, and a deletion lowers a count). Also recomputed:
+    KPIs whose aggregation changed, and months that became eligible because as_of moved forward.
+    KPI-months that lost every measurement, whose KPI left the definitions, or that are after the
+    evaluation month (as_of moved back) are written as tombstones (measurement_count = 0) so that
+    delete+insert removes them; the post-hook deletes the tombstones in the same transaction. -#}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['kpi_id', 'period_month'],
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where measurement_count = 0",
+    )
+}}
+
+with
+
+definitions as (
+
+    select
+        kpi_id,
+        aggregation
+    from {{ ref('stg_kpi_definitions') }}
+
+),
+
+{% if is_incremental() -%}
+current_months as (
+
+    select
+        measurements.kpi_id,
+        measurements.measured_month as period_month,
+        definitions.aggregation,
+        count(*) as measurement_count,
+        cast(sum(measurements.raw_rows) as {{ dbt.type_bigint() }}) as raw_rows,
+        max(measurements.last_loaded_at) as last_loaded_at
+    from {{ ref('stg_kpi_measurements') }} as measurements
+    inner join definitions
+        on measurements.kpi_id = definitions.kpi_id
+    where measurements.measured_month <= {{ evaluation_month() }}
+    group by measurements.kpi_id, measurements.measured_month, definitions.aggregation
+
+),
+
+affected_months as (
+
+    select
+        coalesce(current_months.kpi_id, built.kpi_id) as kpi_id,
+        coalesce(current_months.period_month, built.period_month) as period_month,
+        current_months.kpi_id is null as is_gone
+    from current_months
+    full outer join {{ this }} as built
+        on current_months.kpi_id = built.kpi_id
+        and current_months.period_month = built.period_month
+    where current_months.kpi_id is null
+        or built.kpi_id is null
+        or current_months.aggregation <> built.aggregation
+        or current_months.measurement_count <> built.measurement_count
+        or current_months.raw_rows <> built.raw_rows
+        or current_months.last_loaded_at <> built.last_loaded_at
+
+),
+
+{% endif -%}
+measurements as (
 
     select
         measurements.kpi_id,
         measurements.measured_month,
         measurements.measured_on,
         measurements.value,
+        measurements.raw_rows,
+        measurements.last_loaded_at,
         definitions.aggregation,
         row_number() over (
             partition by measurements.kpi_id, measurements.measured_month
             order by measurements.measured_on desc
         ) as recency_in_month
     from {{ ref('stg_kpi_measurements') }} as measurements
-    inner join {{ ref('stg_kpi_definitions') }} as definitions
+    inner join definitions
         on measurements.kpi_id = definitions.kpi_id
+    {%- if is_incremental() %}
+    inner join affected_months
+        on measurements.kpi_id = affected_months.kpi_id
+        and measurements.measured_month = affected_months.period_month
+    {%- endif %}
     where measurements.measured_month <= {{ evaluation_month() }}
 
 )
@@ -33,6 +109,30 @@ select
         when 'last' then max(case when recency_in_month = 1 then value end)
     end as actual_value,
     count(*) as measurement_count,
-    max(measured_on) as last_measured_on
+    max(measured_on) as last_measured_on,
+    cast(sum(raw_rows) as {{ dbt.type_bigint() }}) as raw_rows,
+    max(last_loaded_at) as last_loaded_at,
+    {{ run_started_timestamp() }} as computed_at
 from measurements
 group by kpi_id, measured_month
+{%- if is_incremental() %}
+
+union all
+
+{#- Tombstones: KPI-months no longer in the result (removed again by the post-hook). #}
+select
+    built.kpi_id,
+    built.period_month,
+    built.aggregation,
+    built.actual_value,
+    cast(0 as {{ dbt.type_bigint() }}) as measurement_count,
+    built.last_measured_on,
+    built.raw_rows,
+    built.last_loaded_at,
+    {{ run_started_timestamp() }} as computed_at
+from {{ this }} as built
+inner join affected_months
+    on built.kpi_id = affected_months.kpi_id
+    and built.period_month = affected_months.period_month
+where affected_months.is_gone
+{%- endif %}
