@@ -181,3 +181,17 @@ def test_checks_run_with_the_pipeline(tiny_source, tmp_path):
     assert evaluations[("marts/dim_benefit", "benefits_have_owner")] is True
     assert ("marts/dim_kpi", "kpi_freshness") in evaluations
     assert result.success  # WARN checks do not fail the run
+
+
+def test_the_sensor_run_config_fits_the_landing_job(tmp_path):
+    from dagster import validate_run_config
+
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import LANDING_JOB
+    from pipelines.settings import Settings
+
+    job = build_definitions(Settings.resolve(tmp_path, tmp_path / "w.duckdb", "2026-11-21")).resolve_job_def(LANDING_JOB)
+    validate_run_config(job, {"ops": {LANDING_OP: {"config": {"files": ["2026-11-01.csv"]}}}})
+    selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+    assert "raw/kpi_measurements" in selected and "raw/projects" not in selected
+    assert {"staging/stg_kpi_measurements", "marts/fct_benefit_status", "publish/warehouse_read_copy"} <= selected
