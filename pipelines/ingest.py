@@ -19,6 +19,7 @@ A missing required file or column raises `SourceContractError` before anything i
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,6 +28,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contract import LINEAGE_COLUMNS, SOURCES, SOURCES_BY_NAME, Column, Source
+
+
+DEFAULT_MEMORY_LIMIT = "3GB"
 
 
 class SourceContractError(Exception):
@@ -125,6 +129,8 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path), read_only=read_only)
     conn.execute("SET TimeZone = 'UTC'")
+    # DuckDB takes 80 % of RAM by default; spill to disk beyond this instead (BRW_MEMORY_LIMIT).
+    conn.execute(f"SET memory_limit = {literal(os.environ.get('BRW_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT))}")
     return conn
 
 
@@ -146,7 +152,16 @@ def raw_name(column: str) -> str:
     return quote("raw__" + column)
 
 
-def typed_expr(col: Column) -> str:
+def pretyped_name(column: str) -> str:
+    """Stage column for a value that arrived already typed (Parquet): no text round trip."""
+    return quote("t__" + column)
+
+
+# Contract types that a typed (Parquet) column can arrive in directly.
+PRETYPED = {"date", "month", "timestamp", "decimal", "integer", "boolean"}
+
+
+def parse_expr(col: Column) -> str:
     """SQL turning the trimmed text of `col` into its typed value (NULL when it does not parse)."""
     r = raw_name(col.name)
     if col.type == "text":
@@ -169,6 +184,36 @@ def typed_expr(col: Column) -> str:
     raise ValueError(f"unknown column type {col.type!r}")
 
 
+def typed_expr(col: Column) -> str:
+    """The typed value: as it arrived (Parquet), else parsed from text (CSV). NaN/inf are not numbers."""
+    if col.type not in PRETYPED:
+        return parse_expr(col)
+    t = pretyped_name(col.name)
+    if col.type == "decimal":
+        t = f"CASE WHEN isfinite({t}) THEN {t} END"
+    return f"coalesce({t}, {parse_expr(col)})"
+
+
+def present_expr(col: Column) -> str:
+    """SQL: the field has a value (as text or typed)."""
+    if col.type in PRETYPED:
+        return f"({raw_name(col.name)} IS NOT NULL OR {pretyped_name(col.name)} IS NOT NULL)"
+    return f"{raw_name(col.name)} IS NOT NULL"
+
+
+def shown_expr(col: Column) -> str:
+    """SQL: the field as text, as it arrived."""
+    if col.type in PRETYPED:
+        return f"coalesce({raw_name(col.name)}, CAST({pretyped_name(col.name)} AS VARCHAR))"
+    return raw_name(col.name)
+
+
+def record_expr(source: Source) -> str:
+    """SQL: the row as JSON text, its fields as read (trimmed), for the quarantine."""
+    fields = ", ".join(f"{quote(c.name)} := {shown_expr(c)}" for c in source.columns)
+    return f"CAST(to_json(struct_pack({fields})) AS VARCHAR)"
+
+
 _TYPE_WORDS = {
     "date": "a date (YYYY-MM-DD)",
     "month": "a date (YYYY-MM-DD)",
@@ -179,9 +224,9 @@ _TYPE_WORDS = {
 }
 
 
-def _shown(column: str) -> str:
-    """SQL for the offending raw value, quoted for a message."""
-    return f"'''' || {raw_name(column)} || ''''"
+def _shown(source: Source, column: str) -> str:
+    """SQL for the offending value as it arrived, quoted for a message."""
+    return f"'''' || {shown_expr(source.column(column))} || ''''"
 
 
 def row_rules(source: Source) -> list[tuple[str, str, str, str]]:
@@ -189,20 +234,20 @@ def row_rules(source: Source) -> list[tuple[str, str, str, str]]:
     rules: list[tuple[str, str, str, str]] = []
     for col in source.columns:
         if col.required:
-            rules.append(("missing_required", col.name, f"{raw_name(col.name)} IS NULL", "'is required but empty'"))
+            rules.append(("missing_required", col.name, f"NOT {present_expr(col)}", "'is required but empty'"))
     for rule in source.rules:
         if rule.reason == "missing_required":
             rules.append((rule.reason, rule.column, f"coalesce({rule.condition}, FALSE)", literal(rule.message)))
     for col in source.columns:
         if col.type in _TYPE_WORDS:
-            cond = f"{raw_name(col.name)} IS NOT NULL AND {quote(col.name)} IS NULL"
-            rules.append(("bad_type", col.name, cond, f"{_shown(col.name)} || ' is not {_TYPE_WORDS[col.type]}'"))
+            cond = f"{present_expr(col)} AND {quote(col.name)} IS NULL"
+            rules.append(("bad_type", col.name, cond, f"{_shown(source, col.name)} || ' is not {_TYPE_WORDS[col.type]}'"))
     for col in source.columns:
         if col.type == "enum":
             allowed = ", ".join(literal(v) for v in col.values)
             cond = f"{quote(col.name)} IS NOT NULL AND {quote(col.name)} NOT IN ({allowed})"
             shown = "an ISO 4217 currency code" if len(col.values) > 10 else "one of " + ", ".join(col.values)
-            rules.append(("bad_enum", col.name, cond, f"{_shown(col.name)} || ' is not {shown}'"))
+            rules.append(("bad_enum", col.name, cond, f"{_shown(source, col.name)} || ' is not {shown}'"))
     for rule in source.rules:
         if rule.reason != "missing_required":
             rules.append((rule.reason, rule.column, f"coalesce({rule.condition}, FALSE)", literal(rule.message)))
@@ -212,7 +257,7 @@ def row_rules(source: Source) -> list[tuple[str, str, str, str]]:
             f"{quote(ref.column)} IS NOT NULL AND {quote(ref.column)} NOT IN "
             f"(SELECT {quote(ref.target_column)} FROM raw.{target.name})"
         )
-        msg = f"{_shown(ref.column)} || ' is not a {ref.target_column} loaded from {target.path}'"
+        msg = f"{_shown(source, ref.column)} || ' is not a {ref.target_column} loaded from {target.path}'"
         rules.append(("unknown_reference", ref.column, cond, msg))
     return rules
 
@@ -226,7 +271,7 @@ def _case(rules: list[tuple[str, str, str, str]], pick: Callable[[tuple[str, str
 
 def check_sql(source: Source) -> str:
     """SQL that types `_stage` and gives each row its first broken rule, as temp table `_checked`."""
-    raw_cols = ",\n        ".join(f"{raw_name(c.name)}" for c in source.columns)
+    raw_cols = ",\n        ".join(stage_columns(source))
     typed = ",\n        ".join(f"{typed_expr(c)} AS {quote(c.name)}" for c in source.columns)
     rules = row_rules(source)
     reason = _case(rules, lambda r: literal(r[0]))
@@ -238,7 +283,6 @@ WITH typed AS (
     SELECT
         _source_file,
         _row_number,
-        _record,
         {raw_cols},
         {typed}
     FROM _stage
@@ -285,26 +329,51 @@ def _normalise(name: str) -> str:
     return name.strip().lower()
 
 
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+_NUMBER_TYPES = _INTEGER_TYPES | {"FLOAT", "DOUBLE", "REAL"}
+
+
+def pretyped_value(col: Column, duck_type: str, src: str) -> str | None:
+    """SQL taking a typed (Parquet) field as the contract type, or None when it must go via text."""
+    t = duck_type.upper()
+    if col.type in ("date", "month") and t == "DATE":
+        return src
+    if col.type == "timestamp" and t.startswith("TIMESTAMP"):
+        return f"timezone('UTC', {src})" if "TIME ZONE" in t else f"CAST({src} AS TIMESTAMP)"
+    if col.type == "decimal" and (t in _NUMBER_TYPES or t.startswith("DECIMAL")):
+        return f"CAST({src} AS DOUBLE)"
+    if col.type == "integer" and t in _INTEGER_TYPES:
+        return f"CAST({src} AS BIGINT)"
+    if col.type == "boolean" and t == "BOOLEAN":
+        return src
+    return None
+
+
 def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, source_file: str) -> int:
     """Read one file into `_stage` (appending). Returns the number of malformed rows staged.
 
-    Raises SourceContractError naming the file and column when a required column is missing.
+    CSV fields are staged as trimmed text; Parquet fields that already have the contract's type
+    are staged typed (no text round trip), the others as text. Raises SourceContractError naming
+    the file and column when a required column is missing.
     """
-    conn.execute("DROP TABLE IF EXISTS _read")
-    conn.execute("DROP TABLE IF EXISTS _rejects")
-    conn.execute("DROP TABLE IF EXISTS _rejects_scan")
     is_parquet = path.suffix.lower() == ".parquet"
+    if is_parquet:
+        reader = f"read_parquet({literal(str(path))}, file_row_number = true)"
+    else:
+        conn.execute("DROP TABLE IF EXISTS _rejects")
+        conn.execute("DROP TABLE IF EXISTS _rejects_scan")
+        reader = f"read_csv({literal(str(path))}, {_read_options()})"
     try:
-        if is_parquet:
-            conn.execute(f"CREATE TEMP TABLE _read AS SELECT * FROM read_parquet({literal(str(path))})")
-        else:
-            conn.execute(
-                f"CREATE TEMP TABLE _read AS SELECT * FROM read_csv({literal(str(path))}, {_read_options()})"
-            )
+        if not is_parquet:  # CSV: materialise once, so rowid gives each record's position
+            conn.execute("DROP TABLE IF EXISTS _read")
+            conn.execute(f"CREATE TEMP TABLE _read AS SELECT * FROM {reader}")
+            reader = "_read"
+        described = conn.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
     except duckdb.Error as exc:
         raise SourceContractError(f"{source_file}: cannot be read as {'Parquet' if is_parquet else 'CSV'}: {exc}") from exc
 
-    header = [row[0] for row in conn.execute("DESCRIBE _read").fetchall()]
+    header = [row[0] for row in described if not (is_parquet and row[0] == "file_row_number")]
+    types = {row[0]: row[1] for row in described}
     present = {_normalise(h): h for h in header}
     missing = [c for c in source.required_columns if c not in present]
     if missing:
@@ -314,21 +383,26 @@ def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, sour
             f"(header has: {', '.join(header) or 'nothing'})"
         )
 
-    def text(col: Column) -> str:
+    targets, values = [], []
+    for col in source.columns:
         if col.name not in present:
-            return "NULL"
-        src = quote(present[col.name])
-        return f"nullif(trim(CAST(r.{src} AS VARCHAR)), '')"
+            continue
+        src = f"r.{quote(present[col.name])}"
+        typed = pretyped_value(col, types[present[col.name]], src) if is_parquet and col.type in PRETYPED else None
+        if typed is not None:
+            targets.append(pretyped_name(col.name))
+            values.append(typed)
+        else:
+            targets.append(raw_name(col.name))
+            values.append(f"nullif(trim(CAST({src} AS VARCHAR)), '')")
 
-    cols = ", ".join(raw_name(c.name) for c in source.columns)
-    values = ", ".join(text(c) for c in source.columns)
-    # rowid of a temporary table starts at a large offset: count from the first row instead.
-    base = conn.execute("SELECT coalesce(min(rowid), 0) FROM _read").fetchone()[0]
-    ordinal = f"(r.rowid - {base})"
+    malformed = 0
     if is_parquet:
-        row_number = f"{ordinal} + 1"
-        malformed = 0
+        row_number = "r.file_row_number + 1"
     else:
+        # rowid of a temporary table starts at a large offset: count from the first row instead.
+        base = conn.execute("SELECT coalesce(min(rowid), 0) FROM _read").fetchone()[0]
+        ordinal = f"(r.rowid - {base})"
         # Row numbers as a spreadsheet shows them: the header is row 1. Rows the reader rejected
         # (wrong number of fields) keep their line numbers, and the rows after them shift.
         # One reject row per error: a short line gives one per missing column. One per line here.
@@ -343,9 +417,10 @@ def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, sour
             if malformed
             else f"{ordinal} + 2"
         )
+    columns = ", ".join(["_source_file", "_row_number", *targets])
     conn.execute(
-        f"INSERT INTO _stage (_source_file, _row_number, _record, {cols}) "
-        f"SELECT {literal(source_file)}, {row_number}, CAST(to_json(r) AS VARCHAR), {values} FROM _read AS r"
+        f"INSERT INTO _stage ({columns}) SELECT {literal(source_file)}, {row_number}, {', '.join(values)} "
+        f"FROM {reader} AS r"
     )
     if malformed:
         conn.execute(
@@ -358,10 +433,16 @@ def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, sour
     return malformed
 
 
+def stage_columns(source: Source) -> list[str]:
+    cols = [raw_name(c.name) for c in source.columns]
+    return cols + [pretyped_name(c.name) for c in source.columns if c.type in PRETYPED]
+
+
 def _create_stage(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
-    cols = ", ".join(f"{raw_name(c.name)} VARCHAR" for c in source.columns)
+    cols = [f"{raw_name(c.name)} VARCHAR" for c in source.columns]
+    cols += [f"{pretyped_name(c.name)} {c.sql_type}" for c in source.columns if c.type in PRETYPED]
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE _stage (_source_file VARCHAR, _row_number BIGINT, _record VARCHAR, {cols})"
+        f"CREATE OR REPLACE TEMP TABLE _stage (_source_file VARCHAR, _row_number BIGINT, {', '.join(cols)})"
     )
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _malformed (source_file VARCHAR, row_number BIGINT, record VARCHAR, detail VARCHAR)"
@@ -402,7 +483,7 @@ def _conflicting_duplicates(
             SELECT {key}, value FROM raw.{source.name}
             WHERE {others} AND ({key}) IN (SELECT ({key}) FROM _checked WHERE _reason IS NULL)
         )
-        SELECT {key} FROM candidates GROUP BY {key} HAVING count(DISTINCT value) > 1
+        SELECT {key} FROM candidates GROUP BY {key} HAVING min(value) <> max(value)
         """
     )
     conn.execute(
@@ -410,7 +491,7 @@ def _conflicting_duplicates(
         UPDATE _checked SET
             _reason = 'conflicting_duplicate',
             _column = 'value',
-            _detail = 'column value: ' || raw__value || ' conflicts with another value for the same '
+            _detail = 'column value: ' || {shown_expr(source.column('value'))} || ' conflicts with another value for the same '
                       || 'kpi_id, measured_on and recorded_at'
         WHERE _reason IS NULL AND ({key}) IN (SELECT ({key}) FROM _conflict_keys)
         """
@@ -449,20 +530,22 @@ def _write(conn: duckdb.DuckDBPyConnection, source: Source, files: list[str], ru
     conn.execute(
         f"INSERT INTO raw.{source.name} ({cols}, _source_file, _row_number, _run_id, _loaded_at) "
         f"SELECT {cols}, _source_file, _row_number, $run_id, $loaded_at FROM _checked "
-        "WHERE _reason IS NULL ORDER BY _source_file, _row_number",
+        "WHERE _reason IS NULL",  # _checked is already in file and row order
         {"run_id": run_id, "loaded_at": loaded_at},
     )
-    write_quarantine(conn, files, run_id, loaded_at)
+    write_quarantine(conn, source, files, run_id, loaded_at)
 
 
-def write_quarantine(conn: duckdb.DuckDBPyConnection, files: list[str], run_id: str, loaded_at: datetime) -> None:
+def write_quarantine(
+    conn: duckdb.DuckDBPyConnection, source: Source, files: list[str], run_id: str, loaded_at: datetime
+) -> None:
     names = ", ".join(literal(f) for f in files)
     params = {"run_id": run_id, "loaded_at": loaded_at}
     conn.execute(f"DELETE FROM audit.quarantine WHERE source_file IN ({names})")
     conn.execute(
-        """
+        f"""
         INSERT INTO audit.quarantine
-        SELECT _source_file, _row_number, _record, _reason, _column, _detail, $run_id, $loaded_at
+        SELECT _source_file, _row_number, {record_expr(source)}, _reason, _column, _detail, $run_id, $loaded_at
         FROM _checked WHERE _reason IS NOT NULL
         UNION ALL
         SELECT source_file, row_number, record, 'malformed_row', NULL, detail, $run_id, $loaded_at
