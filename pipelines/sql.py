@@ -48,6 +48,37 @@ def check_read_only(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
         )
 
 
+def execute_read_only(
+    conn: duckdb.DuckDBPyConnection, sql: str, limit: int | None = None, timeout_s: float | None = None
+) -> QueryResult:
+    """Check that `sql` only reads, then run it on `conn` with a row limit and a time limit."""
+    check_read_only(conn, sql)
+    timer = None
+    timed_out = threading.Event()
+    if timeout_s:
+        def _stop() -> None:
+            timed_out.set()
+            conn.interrupt()
+
+        timer = threading.Timer(timeout_s, _stop)
+        timer.start()
+    try:
+        relation = conn.sql(sql)
+        if relation is None:
+            return QueryResult(pd.DataFrame(), False)
+        if limit is not None:
+            frame = relation.limit(limit + 1).df()
+            return QueryResult(frame.head(limit), len(frame) > limit)
+        return QueryResult(relation.df(), False)
+    except duckdb.InterruptException as exc:
+        if timed_out.is_set():
+            raise QueryTimeout(f"query stopped after the {timeout_s:g} s time limit") from exc
+        raise
+    finally:
+        if timer:
+            timer.cancel()
+
+
 def run_query(
     warehouse: str | Path,
     sql: str,
@@ -61,31 +92,7 @@ def run_query(
         raise FileNotFoundError(f"no warehouse at {path}: run `brw run` first")
     config = {} if external_access else {"enable_external_access": False}
     conn = duckdb.connect(str(path), read_only=True, config=config)
-    timer = None
-    timed_out = threading.Event()
     try:
-        check_read_only(conn, sql)
-        if timeout_s:
-            def _stop() -> None:
-                timed_out.set()
-                conn.interrupt()
-
-            timer = threading.Timer(timeout_s, _stop)
-            timer.start()
-        try:
-            relation = conn.sql(sql)
-            if relation is None:
-                return QueryResult(pd.DataFrame(), False)
-            if limit is not None:
-                frame = relation.limit(limit + 1).df()
-                truncated = len(frame) > limit
-                return QueryResult(frame.head(limit), truncated)
-            return QueryResult(relation.df(), False)
-        except duckdb.InterruptException as exc:
-            if timed_out.is_set():
-                raise QueryTimeout(f"query stopped after the {timeout_s:g} s time limit") from exc
-            raise
+        return execute_read_only(conn, sql, limit, timeout_s)
     finally:
-        if timer:
-            timer.cancel()
         conn.close()

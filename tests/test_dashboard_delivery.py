@@ -32,8 +32,10 @@ def read_copy(portfolio_warehouse) -> Path:
 
 @pytest.fixture
 def app_env(portfolio_warehouse, read_copy, monkeypatch) -> Path:
+    """The app reads the read copy; the tests read the warehouse it was copied from (same data:
+    a second in-process connection to the copy itself would clash with the app's)."""
     monkeypatch.setenv("BRW_WAREHOUSE", str(portfolio_warehouse))
-    return read_copy
+    return portfolio_warehouse
 
 
 def sql(path: Path, text: str, params=()) -> list[tuple]:

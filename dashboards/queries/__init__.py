@@ -1,14 +1,15 @@
 """Every query the dashboard issues, apart from layout.
 
 The app reads the pipeline's *read copy* (`<warehouse>.read.duckdb`, published atomically at the
-end of each successful run) through short-lived read-only connections, so it never holds the
-file `brw run` writes. Results are cached with st.cache_data keyed on the copy's modification
+end of each successful run) through a read-only connection that is reopened whenever a new copy
+is published, so it never holds the file `brw run` writes. Results are cached with st.cache_data keyed on the copy's modification
 time: a new run shows up on the next page view without a restart.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,20 +40,50 @@ def version() -> float:
     return path.stat().st_mtime if path.exists() else 0.0
 
 
+_lock = threading.Lock()
+_shared: dict = {}  # the open read-only connection to the current read copy, and which file it is
+
+
+def _connection(path: Path) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per published copy. A new copy (new inode, new mtime) closes the
+    old connection and opens the new file; the pipeline never writes the copy, so holding it
+    open blocks nothing. Call with _lock held."""
+    stat = path.stat()
+    key = (str(path), stat.st_ino, stat.st_mtime_ns)
+    if _shared.get("key") != key:
+        if _shared.get("conn") is not None:
+            _shared["conn"].close()  # DuckDB caches instances by path: close before reopening
+        _shared["conn"] = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+        _shared["key"] = key
+    return _shared["conn"]
+
+
 def read(sql: str, params: list | tuple | None = None) -> pd.DataFrame:
     path = source_path()
     if not path.exists():
         raise WarehouseUnavailable(
             f"No warehouse has been published at {path} yet: run the pipeline first (`brw run` or `make run`)."
         )
-    try:
-        conn = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
-    except duckdb.Error as exc:
-        raise WarehouseUnavailable(f"The warehouse copy cannot be opened right now ({exc}); try again.") from exc
-    try:
+    with _lock:  # queries of all sessions go one at a time through the shared connection
+        try:
+            conn = _connection(path)
+        except (duckdb.Error, OSError) as exc:
+            _shared.clear()
+            raise WarehouseUnavailable(f"The warehouse copy cannot be opened right now ({exc}); try again.") from exc
         return conn.execute(sql, list(params or [])).df()
-    finally:
-        conn.close()
+
+
+def console_query(sql: str, limit: int, timeout_s: float):
+    """The SQL console: one reading statement on the shared read-only connection, with limits."""
+    from pipelines.sql import execute_read_only
+
+    path = source_path()
+    with _lock:
+        cursor = _connection(path).cursor()
+        try:
+            return execute_read_only(cursor, sql, limit, timeout_s)
+        finally:
+            cursor.close()
 
 
 @st.cache_data(show_spinner=False)

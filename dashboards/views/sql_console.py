@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.views import common
-from pipelines.sql import QueryTimeout, ReadOnlySqlError, run_query
+from pipelines.sql import QueryTimeout, ReadOnlySqlError
 
 EXAMPLE = """SELECT s.status, count(*) AS benefits, sum(s.cumulative_realized_value) AS realized
 FROM marts.fct_benefit_status s
@@ -40,8 +40,7 @@ def render() -> None:
         if st.button("Run", type="primary", key="sql_run"):
             started = time.monotonic()
             try:
-                result = run_query(queries.source_path(), sql, limit=ROW_LIMIT, timeout_s=TIME_LIMIT_S,
-                                   external_access=False)
+                result = queries.console_query(sql, ROW_LIMIT, TIME_LIMIT_S)
             except ReadOnlySqlError as exc:
                 st.error(f"Refused: {exc}")
                 return
