@@ -240,9 +240,10 @@ def planned_pct(spine: pd.DataFrame, plan: pd.DataFrame) -> np.ndarray:
 
 def build_monthly(b: pd.DataFrame, monthly: pd.DataFrame, plan: pd.DataFrame, e: int) -> pd.DataFrame:
     """The benefit x month table: from 12 months before realization (or the baseline window
-    start if earlier) to the evaluation month, with A, P, I, R, V and T3."""
+    start, or e - 2, whichever is earliest) to the evaluation month, with A, P, I, R, V and T3."""
     start = np.fmin(b["bs"].to_numpy(), b["r"].to_numpy() - CHART_LEAD_MONTHS)
-    start = np.where(np.isnan(b["bs"]), b["r"] - CHART_LEAD_MONTHS, start).astype("int64")
+    start = np.where(np.isnan(b["bs"]), b["r"] - CHART_LEAD_MONTHS, start)
+    start = np.minimum(start, e - 2).astype("int64")  # P_e and T3(e) exist for every benefit
     length = np.maximum(e - start + 1, 0)
     idx = np.repeat(np.arange(len(b)), length)
     spine = b.iloc[idx][["benefit_id", "kpi_id", "profile", "r", "t", "baseline_value", "sign",
@@ -341,9 +342,10 @@ def compute_benefit_status(source_dir: Path, as_of: date) -> pd.DataFrame:
     out["peak_trailing_realization_pct"] = peak
     out["recent_months_with_data"] = recent.reindex(out.index).fillna(0)
     out["forecast_realization_at_target"] = forecast(spine)
-    # cumulative realized value: financial benefits from realization start on (0 before any data)
+    # cumulative realized value: financial benefits with a baseline, from realization start on
+    # (0 before any data; null without a baseline: nothing can be measured)
     out["cumulative_realized_value"] = cumulative.reindex(out.index)
-    started = (out["r"] <= e) & out["money_per_unit"].notna()
+    started = (out["r"] <= e) & out["money_per_unit"].notna() & out["baseline_value"].notna()
     out.loc[started, "cumulative_realized_value"] = out.loc[started, "cumulative_realized_value"].fillna(0.0)
     out.loc[~started, "cumulative_realized_value"] = np.nan
     out["status"] = [status_of(row) for row in out.itertuples()]

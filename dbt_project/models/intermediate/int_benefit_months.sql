@@ -1,6 +1,6 @@
 {#- The benefit x month spine with the planned ramp P_m (SPEC section 4), for every valid
-    benefit from `chart_lead_months` before realization (or the start of its baseline window,
-    if earlier) to the evaluation month (int_calendar_months). -#}
+    benefit from `chart_lead_months` before realization (or the start of its baseline window, or
+    two months before the evaluation month, whichever is earliest) to the evaluation month. -#}
 
 with benefits as (
 
@@ -10,9 +10,11 @@ with benefits as (
         realization_month,
         target_month,
         ramp_months,
+        {#- also never after e - 2: P_e and T3(e) exist even for a benefit starting years ahead -#}
         least(
             coalesce({{ month_of('baseline_start') }}, realization_month),
-            cast({{ dbt.dateadd('month', -1 * var('chart_lead_months'), 'realization_month') }} as date)
+            cast({{ dbt.dateadd('month', -1 * var('chart_lead_months'), 'realization_month') }} as date),
+            cast({{ dbt.dateadd('month', -2, evaluation_month()) }} as date)
         ) as spine_start_month
     from {{ ref('int_benefits_resolved') }}
     where invalid_reason is null

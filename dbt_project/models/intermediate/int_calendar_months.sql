@@ -26,6 +26,8 @@ starts as (
     union all
     select cast({{ dbt.dateadd('month', -1 * var('chart_lead_months'), month_of('realization_start')) }} as date)
     from {{ ref('int_benefits_resolved') }}
+    union all
+    select cast({{ dbt.dateadd('month', -2, evaluation_month()) }} as date)
 
 ),
 

@@ -80,13 +80,13 @@ select
     cast(monetized_value as {{ type_double() }}) as monetized_value,
     cast(planned_monetized_value as {{ type_double() }}) as planned_monetized_value,
     cast(case
-        when period_month >= realization_month and money_per_unit is not null
+        when period_month >= realization_month and money_per_unit is not null and baseline_value is not null
             then coalesce(sum(monetized_value) over (
                 partition by benefit_id order by period_month rows between unbounded preceding and current row
             ), 0)
     end as {{ type_double() }}) as cumulative_realized_value,
     cast(case
-        when period_month >= realization_month and money_per_unit is not null
+        when period_month >= realization_month and money_per_unit is not null and baseline_value is not null
             then sum(planned_monetized_value) over (
                 partition by benefit_id order by period_month rows between unbounded preceding and current row
             )

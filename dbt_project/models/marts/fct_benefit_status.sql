@@ -43,7 +43,7 @@ select
         when rounded.recent_months_with_data = 0 then 'stale'
         when rounded.is_disbenefit then
             case when rounded.t3 > {{ var('disbenefit_exceeded_above') }} then 'exceeded' else 'within_tolerance' end
-        when rounded.peak_trailing_realization_pct >= {{ var('erosion_peak_min') }}
+        when round(rounded.peak_trailing_realization_pct, 9) >= {{ var('erosion_peak_min') }}
             and rounded.t3 <= rounded.erosion_line then 'eroding'
         when rounded.t3 >= 1 then 'achieved'
         when rounded.planned_pct = 0 then
