@@ -18,6 +18,7 @@ help:
 	@echo "make test       install, prepare the dbt manifest, run the whole test suite"
 	@echo "make warehouse  only build the warehouse (brw run)"
 	@echo "make dagster    Dagster UI with the daemon (dg dev) on http://localhost:3000"
+	@echo "make bench      scale benchmark into benchmarks/results.md (not part of make test)"
 	@echo "make clean      remove the venv, warehouse, dbt target and Dagster home"
 
 $(STAMP): pyproject.toml
@@ -53,6 +54,10 @@ test-fast: manifest
 
 dagster: manifest $(DAGSTER_HOME)
 	$(BIN)/dg dev
+
+# Scale benchmark (not in CI): demo, ~1M and ~10M measurements → benchmarks/results.md (~15 min).
+bench: manifest
+	$(BIN)/python -m benchmarks.bench --tiers demo,1m,10m --repeat 3
 
 clean:
 	rm -rf $(VENV) warehouse .dagster_home dbt_project/target dbt_project/logs
