@@ -61,7 +61,9 @@ def brw_dbt_assets(
     # No partial parsing: dbt-duckdb names the catalog after the warehouse file, and a partial
     # parse from a run against another file would keep the old catalog name in every ref.
     as_of = run_as_of(context, warehouse).isoformat()
-    args = ["build", "--no-partial-parse", "--vars", json.dumps({"as_of": as_of})]
+    # dbt unit tests check the SQL, not the data: they run in CI (tests/test_dbt_unit_tests.py),
+    # not in every production build, where they cost ~0.5 s each.
+    args = ["build", "--no-partial-parse", "--exclude-resource-type", "unit_test", "--vars", json.dumps({"as_of": as_of})]
     if context.run.tags.get(FULL_REFRESH_TAG) == "true":
         args.append("--full-refresh")  # the monthly board cycle rebuilds incremental models
     yield from dbt.cli(args, context=context).stream()
