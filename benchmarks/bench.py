@@ -230,7 +230,8 @@ def report(results: list[TierResult], repeat: int) -> str:
         "",
         f"Machine: {machine()}.",
         f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make bench`; every time is the median of "
-        f"{repeat} runs; peak RSS is the largest process of the measured command (GNU time).",
+        f"{repeat} runs; peak RSS is the largest process of the measured command (GNU time). "
+        "Where the time goes and why targets are missed: benchmarks/README.md.",
         "",
         "| tier | measurements | benefits | floor | full `brw run` | full / floor | incremental | incremental / full "
         "| peak RSS `brw run` | dashboard p95 (worst query) | peak RSS dashboard | pandas peer | peer / full | peer equals marts |",

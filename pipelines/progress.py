@@ -10,7 +10,7 @@ import logging
 import sys
 import time
 
-from dagster import DagsterEventType, logger
+from dagster import AssetCheckSeverity, DagsterEventType, logger
 
 
 # Where progress goes. `brw run` sets it to the terminal before it sends the raw dbt output (which
@@ -60,7 +60,9 @@ class ProgressHandler(logging.Handler):
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if evaluation is not None and not evaluation.passed:
-                self._print(f"    check FAILED {evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
+                level = "WARNING" if evaluation.severity == AssetCheckSeverity.WARN else "FAILED"
+                text = evaluation.description or ""
+                self._print(f"    check {level} {evaluation.asset_key.to_user_string()} {evaluation.check_name}: {text}")
 
 
 @logger(description="One line per step and asset, for the brw CLI.")
