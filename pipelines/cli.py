@@ -54,18 +54,32 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- run
 
 
+def read_warehouse(settings: Settings, fetch):
+    """fetch(conn) on a read-only connection for the run summary; None when there is nothing
+    to read (no warehouse yet, or the tables a failed run did not build)."""
+    import duckdb
+
+    from pipelines.ingest import connect
+
+    if not settings.warehouse.exists():
+        return None
+    conn = connect(settings.warehouse, read_only=True)
+    try:
+        return fetch(conn)
+    except duckdb.Error:
+        return None
+    finally:
+        conn.close()
+
+
 def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
 def print_load_summary(settings: Settings, run_id: str, out=None) -> None:
-    from pipelines.ingest import connect
-
     out = out or sys.stdout
-    if not settings.warehouse.exists():
-        return
-    conn = connect(settings.warehouse, read_only=True)
-    try:
+
+    def fetch(conn):
         audit = conn.execute(
             """SELECT source, source_file, rows_read, rows_loaded, rows_quarantined
             FROM audit.load_audit WHERE run_id = ? ORDER BY source_file""",
@@ -78,10 +92,12 @@ def print_load_summary(settings: Settings, run_id: str, out=None) -> None:
             ).fetchall()
         )
         landing_total = conn.execute("SELECT count(*) FROM audit.loaded_files").fetchone()[0]
-    except Exception:  # the run failed before the audit tables existed
+        return audit, reasons, landing_total
+
+    data = read_warehouse(settings, fetch)
+    if data is None:  # nothing to read: the run failed before it
         return
-    finally:
-        conn.close()
+    audit, reasons, landing_total = data
     print("\nLoaded this run (rows):", file=out)
     print(f"  {'file':<48}{'read':>10}{'loaded':>10}{'quarantined':>13}", file=out)
     landing = [row for row in audit if row[0] == "kpi_measurements"]
@@ -109,11 +125,8 @@ STATUS_ORDER = (
 
 def print_benefit_summary(settings: Settings, out=None) -> None:
     """Benefits by status and realized vs planned value per portfolio, from the marts."""
-    from pipelines.ingest import connect
-
     out = out or sys.stdout
-    conn = connect(settings.warehouse, read_only=True)
-    try:
+    def fetch(conn):
         statuses = dict(conn.execute("SELECT status, count(*) FROM marts.fct_benefit_status GROUP BY status").fetchall())
         evaluation = conn.execute("SELECT max(evaluation_month) FROM marts.fct_benefit_status").fetchone()[0]
         portfolios = conn.execute(
@@ -126,10 +139,12 @@ def print_benefit_summary(settings: Settings, out=None) -> None:
             GROUP BY benefit_owner ORDER BY 2 DESC, 1"""
         ).fetchall()
         invalid = conn.execute("SELECT count(*) FROM marts.invalid_benefits").fetchone()[0]
-    except Exception:  # the marts were not built (a failed run)
+        return statuses, evaluation, portfolios, stale, invalid
+
+    data = read_warehouse(settings, fetch)
+    if data is None:  # nothing to read: the run failed before it
         return
-    finally:
-        conn.close()
+    statuses, evaluation, portfolios, stale, invalid = data
     total = sum(statuses.values())
     print(f"\nBenefits by status at {evaluation:%B %Y} (evaluation month, {total} benefits):", file=out)
     known = [s for s in STATUS_ORDER if s in statuses] + sorted(set(statuses) - set(STATUS_ORDER))
@@ -203,11 +218,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def print_delivery_summary(settings: Settings, out=None) -> None:
     """Derived RAG counts and the watermelon projects with the reasons for their derived RAG."""
-    from pipelines.ingest import connect
-
     out = out or sys.stdout
-    conn = connect(settings.warehouse, read_only=True)
-    try:
+    def fetch(conn):
         rag = dict(conn.execute("SELECT derived_rag, count(*) FROM marts.fct_project_health GROUP BY 1").fetchall())
         watermelons = conn.execute(
             """SELECT h.project_id, p.project_name, h.watermelon_months, h.derived_rag_reasons
@@ -224,10 +236,12 @@ def print_delivery_summary(settings: Settings, out=None) -> None:
             FROM marts.fct_project_health h JOIN marts.dim_project p USING (project_id)
             WHERE h.margin_leakage > 0 ORDER BY h.margin_leakage DESC"""
         ).fetchall()
-    except Exception:  # the marts were not built (a failed run)
+        return rag, watermelons, benefit_melons, leaking
+
+    data = read_warehouse(settings, fetch)
+    if data is None:  # nothing to read: the run failed before it
         return
-    finally:
-        conn.close()
+    rag, watermelons, benefit_melons, leaking = data
     counts = ", ".join(f"{c} {rag[c]}" for c in ("red", "amber", "green") if c in rag)
     print(f"\nDelivery health (derived RAG): {counts}", file=out)
     if watermelons:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import formatting
 from pipelines.publish import read_copy_path
 from tests.conftest import APP
+from tests.conftest import fetch_all as sql
 from tests.conftest import open_page as switch_to
 
 pytestmark = pytest.mark.slow
@@ -36,14 +36,6 @@ def app_env(portfolio_warehouse, read_copy, monkeypatch) -> Path:
     a second in-process connection to the copy itself would clash with the app's)."""
     monkeypatch.setenv("BRW_WAREHOUSE", str(portfolio_warehouse))
     return portfolio_warehouse
-
-
-def sql(path: Path, text: str, params=()) -> list[tuple]:
-    conn = duckdb.connect(str(path), read_only=True)
-    try:
-        return conn.execute(text, list(params)).fetchall()
-    finally:
-        conn.close()
 
 
 def open_page(url_path: str) -> AppTest:
