@@ -19,12 +19,12 @@ _SKIP_DIRS = {"target", "logs", "dbt_packages"}
 
 def _newest_source_mtime(project_dir: Path) -> float:
     newest = 0.0
-    for path in project_dir.rglob("*"):
-        rel = path.relative_to(project_dir)
-        if rel.parts and rel.parts[0] in _SKIP_DIRS:
-            continue
-        if path.is_file() and path.suffix in (".sql", ".yml", ".yaml", ".csv", ".md"):
-            newest = max(newest, path.stat().st_mtime)
+    for root, dirs, files in os.walk(project_dir):
+        if Path(root) == project_dir:  # never walk target/ (a folder per dbt run) or logs/
+            dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
+        for name in files:
+            if name.endswith((".sql", ".yml", ".yaml", ".csv", ".md")):
+                newest = max(newest, os.stat(os.path.join(root, name)).st_mtime)
     return newest
 
 

@@ -89,7 +89,7 @@ def test_dbt_tests_become_asset_checks(tmp_path):
     defs = build_definitions(Settings.resolve(tmp_path, tmp_path / "w.duckdb", "2026-11-21"))
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert "unique_stg_projects_project_id" in checks
-    assert "unique_combination_of_columns_stg_kpi_measurements_kpi_id__measured_on" in checks
+    assert "unique_combination_of_columns_stg_kpi_measurements_kpi_id__measured_on__computed_at" in checks
 
 
 def test_all_assets_job_runs_in_process(tmp_path):
