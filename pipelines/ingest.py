@@ -519,12 +519,19 @@ def _conflicting_duplicates(
     return moved
 
 
-def _write(conn: duckdb.DuckDBPyConnection, source: Source, files: list[str], run_id: str, loaded_at: datetime) -> None:
-    """Replace the raw rows and the quarantine of `files` with the checked batch; audit it."""
-    names = ", ".join(literal(f) for f in files)
+def _write(
+    conn: duckdb.DuckDBPyConnection, source: Source, files: list[str], run_id: str, loaded_at: datetime,
+    reloaded: list[str] | None = None,
+) -> None:
+    """Replace the raw rows and the quarantine of `files` with the checked batch; audit it.
+
+    `reloaded`: the landing files loaded before (their old rows go); a new file has no rows in
+    raw, so a daily drop skips the scan of the whole measurement table."""
     cols = ", ".join(quote(c.name) for c in source.columns)
     if source.landing_folder:
-        conn.execute(f"DELETE FROM raw.{source.name} WHERE _source_file IN ({names})")
+        if reloaded:
+            names = ", ".join(literal(f) for f in reloaded)
+            conn.execute(f"DELETE FROM raw.{source.name} WHERE _source_file IN ({names})")
     else:
         conn.execute(f"DELETE FROM raw.{source.name}")
     conn.execute(
@@ -650,7 +657,8 @@ def load_source(
         else:
             conn.execute(duplicate_key_sql(source))
         result.files = _file_counts(conn, files)
-        _write(conn, source, files, run_id, loaded_at)
+        reloaded = [rel for _, rel, _ in todo if rel in known] if source.landing_folder else None
+        _write(conn, source, files, run_id, loaded_at, reloaded)
         conn.executemany(
             "INSERT INTO audit.load_audit VALUES (?, ?, ?, ?, ?, ?, ?)",
             [

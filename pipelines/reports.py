@@ -125,7 +125,7 @@ class AlertsResult:
     recorded_at: datetime | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
-    def summary_lines(self) -> list[str]:
+    def summary_lines(self, limit: int = 20) -> list[str]:
         prev = self.previous_run
         since = (
             f"since alerts run {prev['run_id'][:8]} (as of {prev['as_of_date']}, recorded {prev['recorded_at']:%Y-%m-%d %H:%M})"
@@ -135,8 +135,10 @@ class AlertsResult:
         lines = [
             f"{len(self.alerts)} new alert(s) {since}: " + ", ".join(f"{k} {self.counts.get(k, 0)}" for k in ALERT_KINDS)
         ]
-        for a in self.alerts:
+        for a in self.alerts[:limit]:
             lines.append(f"  {a['kind']:<11} {a['id']} {a['name']} — {a['owner'] or 'no owner'}: {a['reason']}")
+        if len(self.alerts) > limit:
+            lines.append(f"  ... and {len(self.alerts) - limit} more in {self.path}")
         return lines
 
     def markdown_preview(self, limit: int = 50) -> str:
@@ -459,38 +461,43 @@ def _board_data(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict:
 
 def _figures(trend: list[dict]) -> list[str]:
     """One chart per portfolio and currency: cumulative realized vs planned value (offline)."""
-    import plotly.graph_objects as go
     import plotly.io as pio
 
     series: dict[tuple[str, str], list[dict]] = {}
     for r in trend:
         series.setdefault((r["portfolio"], r["currency"]), []).append(r)
+    # Figures as plain dicts with the template resolved once: plotly's validating Figure objects
+    # deep-copy the template per chart (~50 ms each, 15+ charts at scale).
+    template = pio.templates["plotly_white"].to_plotly_json()
     out = []
     for (portfolio, currency), rows in series.items():
         symbol = CURRENCY_SYMBOLS.get(currency or "", "")
         months = [r["period_month"] for r in rows]
-        fig = go.Figure()
-        fig.add_scatter(
-            x=months, y=[r["cumulative_planned_value"] for r in rows], name="planned (cumulative)",
-            mode="lines", line={"dash": "dash", "color": "#9aa5b1"},
-            hovertemplate="%{x|%b %Y}: " + symbol + "%{y:,.0f}<extra>planned</extra>",
-        )
-        fig.add_scatter(
-            x=months, y=[r["cumulative_realized_value"] for r in rows], name="realized (cumulative)",
-            mode="lines+markers", line={"color": "#1f4e79"},
-            hovertemplate="%{x|%b %Y}: " + symbol + "%{y:,.0f}<extra>realized</extra>",
-        )
-        fig.update_layout(
-            # plotly renders a subset of HTML in titles: escape the data
-            title={"text": f"{esc(portfolio)} — cumulative realized vs planned value ({esc(currency)})", "x": 0.01},
-            template="plotly_white", height=340, margin={"l": 60, "r": 20, "t": 50, "b": 40},
-            font={"family": "-apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif", "size": 13},
-            yaxis={"tickprefix": symbol, "tickformat": ",.0f", "title": {"text": esc(currency)}},
-            legend={"orientation": "h", "y": -0.15},
-        )
+        fig = {
+            "data": [
+                {
+                    "type": "scatter", "x": months, "y": [r["cumulative_planned_value"] for r in rows],
+                    "name": "planned (cumulative)", "mode": "lines", "line": {"dash": "dash", "color": "#9aa5b1"},
+                    "hovertemplate": "%{x|%b %Y}: " + symbol + "%{y:,.0f}<extra>planned</extra>",
+                },
+                {
+                    "type": "scatter", "x": months, "y": [r["cumulative_realized_value"] for r in rows],
+                    "name": "realized (cumulative)", "mode": "lines+markers", "line": {"color": "#1f4e79"},
+                    "hovertemplate": "%{x|%b %Y}: " + symbol + "%{y:,.0f}<extra>realized</extra>",
+                },
+            ],
+            "layout": {
+                # plotly renders a subset of HTML in titles: escape the data
+                "title": {"text": f"{esc(portfolio)} — cumulative realized vs planned value ({esc(currency)})", "x": 0.01},
+                "template": template, "height": 340, "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+                "font": {"family": "-apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif", "size": 13},
+                "yaxis": {"tickprefix": symbol, "tickformat": ",.0f", "title": {"text": esc(currency)}},
+                "legend": {"orientation": "h", "y": -0.15},
+            },
+        }
         out.append(
             pio.to_html(
-                fig, full_html=False, include_plotlyjs=not out, include_mathjax=False,
+                fig, full_html=False, include_plotlyjs=not out, include_mathjax=False, validate=False,
                 default_height="340px", default_width="100%",
                 config={"displaylogo": False, "responsive": True},
             )
@@ -598,9 +605,12 @@ def render_board_pack(data: dict) -> tuple[str, int]:
     # --- post-closure tracker
     closed = [p for p in projects if p["stage"] == "closed"]
     closed.sort(key=lambda p: (p["actual_close_date"] or date.min))
+    by_project: dict[str, list[dict]] = {}
+    for b in benefits:
+        by_project.setdefault(b["project_id"], []).append(b)
     rows = []
     for p in closed:
-        mine = [b for b in benefits if b["project_id"] == p["project_id"]]
+        mine = by_project.get(p["project_id"], [])
         months = next((b["months_since_close"] for b in mine if b["months_since_close"] is not None), None)
         if months is None and p["actual_close_date"]:
             c = p["actual_close_date"]
@@ -614,7 +624,7 @@ def render_board_pack(data: dict) -> tuple[str, int]:
         ], p["project_id"]))
     detail = []
     for p in closed:
-        for b in sorted((b for b in benefits if b["project_id"] == p["project_id"]), key=lambda b: (order.get(b["status"], 99), b["benefit_id"])):
+        for b in sorted(by_project.get(p["project_id"], []), key=lambda b: (order.get(b["status"], 99), b["benefit_id"])):
             detail.append(tr([
                 td(p["project_id"]), td(b["benefit_id"]), td(b["benefit_name"]), td(b["benefit_owner"]),
                 td_status(b["status"]), td_pct(b["trailing_realization_pct"]),

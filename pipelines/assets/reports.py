@@ -43,7 +43,7 @@ def reports_dir(warehouse: WarehouseResource) -> Path:
 def benefit_alerts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     as_of = run_as_of(context, warehouse)
     with warehouse.connect() as conn:  # one short write transaction: compute, write CSV, record state
-        result = run_alerts(conn, reports_dir(warehouse), as_of, context.run_id)
+        result = run_alerts(conn, reports_dir(warehouse), as_of, context.run.run_id)
     for line in result.summary_lines():
         context.log.info(line)
     return MaterializeResult(
