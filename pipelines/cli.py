@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-from datetime import date
 import json
 import os
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
+from pipelines.contract import SOURCES
 from pipelines.settings import REPO_ROOT, Settings, SettingsError
 
 
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--source", help="source directory (env BRW_SOURCE_DIR; default seeds/)")
     _add_warehouse(run)
     run.add_argument("--as-of", help="as-of date YYYY-MM-DD (env BRW_AS_OF; default today)")
+    run.add_argument("--all", action="store_true",
+                     help="rebuild everything, not only what changed since the last run")
 
     sql = sub.add_parser("sql", help="read-only SQL against the warehouse")
     sql.add_argument("query", help="one SELECT / WITH / DESCRIBE / SHOW statement")
@@ -150,7 +153,9 @@ def print_benefit_summary(settings: Settings, out=None) -> None:
     known = [s for s in STATUS_ORDER if s in statuses] + sorted(set(statuses) - set(STATUS_ORDER))
     print("  " + ", ".join(f"{s} {statuses[s]}" for s in known), file=out)
     if stale:
-        print("  stale (no measurement for 3 months), by owner: " + ", ".join(f"{o} {n}" for o, n in stale), file=out)
+        shown = ", ".join(f"{o} {n}" for o, n in stale[:SHOWN])
+        more = f", and {len(stale) - SHOWN} more owners (marts.fct_benefit_status)" if len(stale) > SHOWN else ""
+        print(f"  stale (no measurement for 3 months), by owner: {shown}{more}", file=out)
     if invalid:
         print(f"  {invalid} benefit(s) with a target that is no improvement: see marts.invalid_benefits", file=out)
     if portfolios:
@@ -175,15 +180,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     started = time.monotonic()
     from pipelines.dbt_manifest import ensure_manifest
+    from pipelines.plan import PLANNED_TAG, invalidate, plan_run, record_state
 
     ensure_manifest()
+    plan = plan_run(settings.warehouse, settings.source_dir, settings.as_of, everything=args.all)
+    for reason in plan.reasons:
+        print(f"plan: {reason}")
+    if plan.nothing_to_do:
+        print(f"Nothing changed since run {plan.last_run_id[:8]} (sources, as of, dbt project, ingestion code): "
+              "the warehouse is up to date. `brw run --all` rebuilds everything.")
+        return 0
     from dagster import DagsterInstance
 
     from pipelines import progress
+    from pipelines.assets.dbt import brw_dbt_assets
     from pipelines.definitions import ALL_ASSETS_JOB, build_definitions
+    from pipelines.ingest import connect
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def(ALL_ASSETS_JOB)
+    selection = plan.asset_keys(defs, brw_dbt_assets)
+    if selection is not None:
+        total = len(defs.resolve_asset_graph().get_all_asset_keys())
+        print(f"plan: {len(selection)} of {total} assets")
+    if settings.warehouse.exists():  # a failed run leaves no state: the next one rebuilds everything
+        conn = connect(settings.warehouse)
+        try:
+            invalidate(conn)
+        finally:
+            conn.close()
     home = os.environ.get("DAGSTER_HOME")
     if home:
         Path(home).mkdir(parents=True, exist_ok=True)
@@ -198,11 +223,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         with instance, open(log_path, "w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
             result = job.execute_in_process(
-                instance=instance, run_config={"loggers": {"brw_progress": {}}}, raise_on_error=False
+                instance=instance, run_config={"loggers": {"brw_progress": {}}}, raise_on_error=False,
+                asset_selection=selection, tags={PLANNED_TAG: "true"},
             )
     finally:
         progress.STREAM = None
+    if result.success:
+        conn = connect(settings.warehouse)
+        try:
+            record_state(conn, plan.fingerprints, result.run_id)
+        finally:
+            conn.close()
     print_load_summary(settings, result.run_id)
+    if selection is not None:
+        unchanged = [s.path + ("/" if s.landing_folder else "") for s in SOURCES if ("raw", s.name) not in
+                     {tuple(key.path) for key in selection}]
+        if unchanged:
+            print(f"  not read, unchanged since run {plan.last_run_id[:8]}: {', '.join(unchanged)}")
     print_benefit_summary(settings)
     print_delivery_summary(settings)
     print(f"dbt log: {log_path}")
@@ -213,6 +250,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     failed = [e.step_key for e in result.all_events if e.is_step_failure]
     print(f"\nbrw run FAILED in {took:.1f} s: {', '.join(failed) or 'see the log above'}", file=sys.stderr)
     print("The warehouse keeps the data of the last successful load of every failed asset.", file=sys.stderr)
+    print("The next `brw run` rebuilds everything.", file=sys.stderr)
     return 1
 
 
@@ -246,18 +284,29 @@ def print_delivery_summary(settings: Settings, out=None) -> None:
     print(f"\nDelivery health (derived RAG): {counts}", file=out)
     if watermelons:
         print("Watermelon projects (reported green, derived red):", file=out)
-        for project_id, name, months, reasons in watermelons:
+        for project_id, name, months, reasons in watermelons[:SHOWN]:
             print(f"  {project_id} {name} — {months} month(s): {reasons}", file=out)
+        _more(watermelons, "watermelon projects (marts.fct_project_health, is_watermelon)", out)
     else:
         print("Watermelon projects: none", file=out)
     if benefit_melons:
         print("Benefits reported green while measures say otherwise:", file=out)
-        for project_id, name, flagged in benefit_melons:
+        for project_id, name, flagged in benefit_melons[:SHOWN]:
             print(f"  {project_id} {name}: {flagged}", file=out)
+        _more(benefit_melons, "projects (marts.fct_project_health, is_benefits_watermelon)", out)
     if leaking:
-        print("Client projects leaking margin (planned - forecast margin):", file=out)
-    for project_id, name, currency, leakage, unbilled in leaking:
+        print("Client projects leaking margin (planned - forecast margin), largest first:", file=out)
+    for project_id, name, currency, leakage, unbilled in leaking[:SHOWN]:
         print(f"  {project_id} {name}: {leakage:,.0f} {currency} (unbilled approved changes {unbilled:,.0f})", file=out)
+    _more(leaking, "leaking projects (marts.fct_project_health, margin_leakage > 0)", out)
+
+
+SHOWN = 10  # longer lists in the run summary end with "and N more" and where to find them
+
+
+def _more(items: list, what: str, out) -> None:
+    if len(items) > SHOWN:
+        print(f"  ... and {len(items) - SHOWN} more {what}", file=out)
 
 
 # --------------------------------------------------------------------------- sql

@@ -36,7 +36,7 @@ def test_pipeline_runs_while_the_dashboard_is_reading(portfolio_warehouse, tmp_p
     env.pop("DAGSTER_HOME", None)
     run = subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "run", "--source", str(source), "--warehouse", str(warehouse),
-         "--as-of", PORTFOLIO_AS_OF],
+         "--as-of", PORTFOLIO_AS_OF, "--all"],  # the same sources: --all, or there is nothing to do
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     renders, pages = 0, ("", "benefit", "delivery-health", "data-quality")

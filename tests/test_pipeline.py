@@ -50,7 +50,12 @@ def test_run_prints_the_per_file_summary(tiny_run, capsys):
     # the module fixture ran before capture of this test: run again (idempotent) and read it
     _, source, warehouse = tiny_run
     before = query(warehouse, "SELECT count(*) FROM raw.kpi_measurements UNION ALL SELECT count(*) FROM audit.quarantine")
+    # nothing changed: nothing to do
     assert main(["run", "--source", str(source), "--warehouse", str(warehouse), "--as-of", "2025-01-15"]) == 0
+    assert "the warehouse is up to date" in capsys.readouterr().out
+    assert query(warehouse, "SELECT count(DISTINCT run_id) FROM audit.load_audit") == [(1,)]
+    # --all reads every file again and adds nothing (idempotent)
+    assert main(["run", "--source", str(source), "--warehouse", str(warehouse), "--as-of", "2025-01-15", "--all"]) == 0
     out = capsys.readouterr().out
     assert "projects.csv" in out and "kpi_measurements/: 2 files loaded by earlier runs, not read again" in out
     assert "ok raw__projects" in out and "dbt built staging/stg_kpi_measurements" in out

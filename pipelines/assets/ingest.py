@@ -23,6 +23,7 @@ from dagster import (
 from pipelines import checks
 from pipelines.contract import SOURCES, Source
 from pipelines.ingest import SourceContractError, load_source, quarantine_samples
+from pipelines.plan import PLANNED_TAG, invalidate
 from pipelines.resources import WarehouseResource
 
 
@@ -59,6 +60,8 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
         run_id = context.run.run_id
         try:
             with warehouse.connect() as conn:
+                if context.run.tags.get(PLANNED_TAG) != "true":
+                    invalidate(conn)  # raw changes outside `brw run`'s plan: it rebuilds everything next
                 result = load_source(conn, source, warehouse.source_path, run_id, log=context.log.info,
                                      only_files=files or None)
                 samples = quarantine_samples(conn, [f.source_file for f in result.files])
