@@ -61,11 +61,19 @@ def test_the_as_of_models_are_found_through_the_macros_they_call():
     assert as_of_models() == AS_OF_MODELS
 
 
-def test_nothing_changed_is_nothing_to_do(built):
+def test_nothing_changed_is_nothing_to_do(built, tmp_path, capsys):
+    from pipelines.publish import read_copy_path
+
     source, warehouse = built
     plan = plan_run(warehouse, source, AS_OF)
     assert plan.nothing_to_do and not plan.everything
     assert plan.reasons == []
+    # a deleted read copy is published again, without a run
+    copy = tmp_path / "brw.duckdb"
+    shutil.copy(warehouse, copy)
+    assert main(["run", "--source", str(source), "--warehouse", str(copy), "--as-of", AS_OF.isoformat()]) == 0
+    assert "the warehouse is up to date" in capsys.readouterr().out
+    assert read_copy_path(copy).exists()
 
 
 def test_a_changed_file_rebuilds_it_and_what_depends_on_it(built, graph, tmp_path):
