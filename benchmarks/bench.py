@@ -180,6 +180,7 @@ def run_tier(tier: str, repeat: int, workdir: Path, log) -> TierResult:
         log(f"[{tier}] incremental brw run {i + 1}/{repeat}")
         for path, saved in pristine.items():
             shutil.copy(saved, path)
+        os.sync()  # write the restored copies out now, not under the timed run's commits
         result.incremental.append(brw_run(source, warehouse, as_of=NEXT_DAY))
     drop.unlink()
     for path, saved in pristine.items():  # the dashboard probe and the pandas peer read the state as of AS_OF
