@@ -245,8 +245,9 @@ def report(results: list[TierResult], repeat: int) -> str:
         "Where the time goes and why targets are missed: benchmarks/README.md.",
         "",
         "| tier | measurements | benefits | floor | full `brw run` | full / floor | incremental | incremental / full "
-        "| peak RSS `brw run` | dashboard p95 (worst query) | peak RSS dashboard | pandas peer | peer / full | peer equals marts |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| peak RSS `brw run` | dashboard p95 (worst query) | peak RSS dashboard | pandas peer | peak RSS peer | peer / full "
+        "| peer equals marts |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         floor, full, inc = r.median(r.floor), r.median(r.full), r.median(r.incremental)
@@ -255,7 +256,7 @@ def report(results: list[TierResult], repeat: int) -> str:
             f"| {r.name} | {r.measurements:,} | {r.benefits:,} | {_fmt(floor)} | {_fmt(full)} | "
             f"{full / floor:.1f}× | {_fmt(inc)} | {inc / full:.0%} | {_gib(max(r.peak(r.full), r.peak(r.incremental)))} | "
             f"{worst_p95:.0f} ms | {_gib(r.dashboard.max_rss_kb if r.dashboard else None)} | "
-            f"{_fmt(r.peer.seconds if r.peer else None)} | "
+            f"{_fmt(r.peer.seconds if r.peer else None)} | {_gib(r.peer.max_rss_kb if r.peer else None)} | "
             f"{(r.peer.seconds / full) if r.peer else 0:.2f}× | {'yes' if r.peer_agrees else 'NO'} |"
         )
     lines += ["", "## Targets at the largest tier", ""]
