@@ -208,11 +208,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         total = len(defs.resolve_asset_graph().get_all_asset_keys())
         print(f"plan: {len(selection)} of {total} assets")
     if settings.warehouse.exists():  # a failed run leaves no state: the next one rebuilds everything
-        conn = connect(settings.warehouse)
-        try:
+        with contextlib.closing(connect(settings.warehouse)) as conn:
             invalidate(conn)
-        finally:
-            conn.close()
     home = os.environ.get("DAGSTER_HOME")
     if home:
         Path(home).mkdir(parents=True, exist_ok=True)
@@ -233,15 +230,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         progress.STREAM = None
     if result.success:
-        conn = connect(settings.warehouse)
-        try:
+        with contextlib.closing(connect(settings.warehouse)) as conn:
             record_state(conn, plan.fingerprints, result.run_id)
-        finally:
-            conn.close()
     print_load_summary(settings, result.run_id)
     if selection is not None:
-        unchanged = [s.path + ("/" if s.landing_folder else "") for s in SOURCES if ("raw", s.name) not in
-                     {tuple(key.path) for key in selection}]
+        selected = {tuple(key.path) for key in selection}
+        unchanged = [s.path + ("/" if s.landing_folder else "") for s in SOURCES if ("raw", s.name) not in selected]
         if unchanged:
             print(f"  not read, unchanged since run {plan.last_run_id[:8]}: {', '.join(unchanged)}")
     print_benefit_summary(settings)

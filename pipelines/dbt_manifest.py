@@ -17,15 +17,19 @@ MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 _SKIP_DIRS = {"target", "logs", "dbt_packages"}
 
 
-def _newest_source_mtime(project_dir: Path) -> float:
-    newest = 0.0
+def project_files(project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
+    """The dbt project's own files (models, macros, tests, yml), sorted; never target/ (a folder
+    per dbt run) or logs/."""
+    found = []
     for root, dirs, files in os.walk(project_dir):
-        if Path(root) == project_dir:  # never walk target/ (a folder per dbt run) or logs/
+        if Path(root) == project_dir:
             dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
-        for name in files:
-            if name.endswith((".sql", ".yml", ".yaml", ".csv", ".md")):
-                newest = max(newest, os.stat(os.path.join(root, name)).st_mtime)
-    return newest
+        found += [Path(root) / name for name in files if name.endswith((".sql", ".yml", ".yaml", ".csv", ".md"))]
+    return sorted(found)
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    return max((path.stat().st_mtime for path in project_files(project_dir)), default=0.0)
 
 
 def manifest_is_current(project_dir: Path = DBT_PROJECT_DIR) -> bool:

@@ -461,6 +461,18 @@ def landing_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".parquet"))
 
 
+def landing_signatures(folder: Path) -> dict[str, list[int]]:
+    """{file name: [size, mtime_ns]} of the landing files (empty when there is no folder): what
+    the sensor watches and what `brw run` fingerprints."""
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for path in landing_files(folder):
+        stat = path.stat()
+        out[path.name] = [stat.st_size, stat.st_mtime_ns]
+    return out
+
+
 # --------------------------------------------------------------------------- loading
 
 

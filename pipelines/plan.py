@@ -20,9 +20,9 @@ than trust a state it did not write.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -47,7 +47,6 @@ CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
 );
 """
 _INGEST_CODE = (REPO_ROOT / "pipelines" / "contract.py", REPO_ROOT / "pipelines" / "ingest.py")
-_DBT_SKIP_DIRS = {"target", "logs", "dbt_packages"}
 
 
 def _hash_bytes(chunks) -> str:
@@ -63,27 +62,18 @@ def source_fingerprint(source_dir: Path, source: Source) -> str:
     if source.landing_folder:
         if not path.is_dir():
             return "missing"
-        from pipelines.ingest import landing_files
+        from pipelines.ingest import landing_signatures
 
-        entries = []
-        for file in landing_files(path):
-            stat = file.stat()
-            entries.append(f"{file.name}|{stat.st_size}|{stat.st_mtime_ns}")
-        return _hash_bytes(entries)
+        return _hash_bytes(f"{name}|{size}|{mtime}" for name, (size, mtime) in sorted(landing_signatures(path).items()))
     if not path.is_file():
         return "missing"
     return _hash_bytes([path.read_bytes()])
 
 
 def _tree_fingerprint(project_dir: Path) -> str:
-    files = []
-    for root, dirs, names in os.walk(project_dir):
-        if Path(root) == project_dir:
-            dirs[:] = [d for d in dirs if d not in _DBT_SKIP_DIRS]
-        for name in names:
-            if name.endswith((".sql", ".yml", ".yaml", ".csv")):
-                files.append(Path(root) / name)
-    files.sort()
+    from pipelines.dbt_manifest import project_files
+
+    files = project_files(project_dir)
     return _hash_bytes(x for f in files for x in (str(f.relative_to(project_dir)), f.read_bytes()))
 
 
@@ -165,24 +155,21 @@ def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = 
         return RunPlan(True, ["a new warehouse: everything"], fingerprints=current)
     from pipelines.ingest import connect
 
-    conn = connect(warehouse, read_only=True)
-    try:
+    with contextlib.closing(connect(warehouse, read_only=True)) as conn:
         recorded, last_run = read_state(conn)
-    finally:
-        conn.close()
     if not recorded:
         return RunPlan(True, ["no complete brw run recorded in audit.build_state: everything"], fingerprints=current)
     for item, words in (("dbt_project", "the dbt project changed"), ("ingest_code", "the ingestion code changed")):
         if recorded.get(item) != current[item]:
             return RunPlan(True, [f"{words}: everything"], fingerprints=current, last_run_id=last_run)
-    changed = [s.name for s in SOURCES if recorded.get(f"source:{s.name}") != current[f"source:{s.name}"]]
+    changed = [s for s in SOURCES if recorded.get(f"source:{s.name}") != current[f"source:{s.name}"]]
     moved = recorded.get("as_of") != current["as_of"]
     reasons = []
     if changed:
-        reasons.append("changed since the last run: " + ", ".join(next(s.path for s in SOURCES if s.name == n) for n in changed))
+        reasons.append("changed since the last run: " + ", ".join(s.path for s in changed))
     if moved:
         reasons.append(f"as of moved from {recorded.get('as_of')} to {current['as_of']}: the models that read it")
-    return RunPlan(False, reasons, changed, moved, current, last_run)
+    return RunPlan(False, reasons, [s.name for s in changed], moved, current, last_run)
 
 
 def invalidate(conn: duckdb.DuckDBPyConnection) -> None:

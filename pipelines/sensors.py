@@ -15,26 +15,16 @@ from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from pipelines.ingest import landing_files
+from pipelines.ingest import landing_signatures
 from pipelines.jobs import LANDING_OP, landing_refresh
 from pipelines.resources import WarehouseResource
-
-
-def signatures(folder: Path) -> dict[str, list[int]]:
-    if not folder.is_dir():
-        return {}
-    out = {}
-    for path in landing_files(folder):
-        stat = path.stat()
-        out[path.name] = [stat.st_size, stat.st_mtime_ns]
-    return out
 
 
 def evaluate(folder: Path, cursor: str | None) -> tuple[list[str], str]:
     """(stable new-or-changed file names to load, new cursor)."""
     state = json.loads(cursor) if cursor else {}
     seen, requested = state.get("seen", {}), state.get("requested", {})
-    current = signatures(folder)
+    current = landing_signatures(folder)
     ready = sorted(
         name for name, sig in current.items() if seen.get(name) == sig and requested.get(name) != sig
     )
