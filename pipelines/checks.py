@@ -32,7 +32,8 @@ def rows_reconcile(conn: duckdb.DuckDBPyConnection, source: str, run_id: str) ->
         SELECT a.source_file, a.rows_read, a.rows_loaded, a.rows_quarantined,
                (SELECT count(*) FROM raw.{source} r WHERE r._source_file = a.source_file AND r._run_id = a.run_id)
                    AS rows_in_raw,
-               (SELECT count(*) FROM audit.quarantine q WHERE q.source_file = a.source_file AND q.run_id = a.run_id)
+               (SELECT count(*) FROM audit.quarantine q WHERE q.source_file = a.source_file AND q.run_id = a.run_id
+                        AND q.reason <> 'rejected_file')
                    AS rows_in_quarantine
         FROM audit.load_audit a
         WHERE a.source = ? AND a.run_id = ?
@@ -68,16 +69,26 @@ def quarantine_rate(
     ).fetchall()
     high = [(f, r, q, f"{rate:.1%}") for f, r, q, rate in rows if rate > threshold]
     worst = max((rate for *_, rate in rows), default=0.0)
+    rejected = conn.execute(
+        """SELECT q.source_file, q.detail FROM audit.quarantine q
+        JOIN audit.load_audit a ON a.source_file = q.source_file AND a.run_id = q.run_id
+        WHERE a.source = ? AND q.run_id = ? AND q.reason = 'rejected_file' ORDER BY q.source_file""",
+        [source, run_id],
+    ).fetchall()
+    description = (
+        f"highest quarantine rate {worst:.1%} (threshold {threshold:.0%})" if not high
+        else f"{len(high)} file(s) above {threshold:.0%} quarantined: {', '.join(h[0] for h in high)}"
+    )
+    if rejected:
+        description += f"; {len(rejected)} file(s) rejected whole: {', '.join(r[0] for r in rejected)}"
     return AssetCheckResult(
         check_name="quarantine_rate",
-        passed=not high,
+        passed=not high and not rejected,
         severity=AssetCheckSeverity.WARN,
-        description=(
-            f"highest quarantine rate {worst:.1%} (threshold {threshold:.0%})" if not high
-            else f"{len(high)} file(s) above {threshold:.0%} quarantined: {', '.join(h[0] for h in high)}"
-        ),
+        description=description,
         metadata={"highest_rate": float(worst), "files_above": _markdown(high, ("file", "read", "quarantined", "rate"))
-                  if high else "none"},
+                  if high else "none",
+                  "files_rejected": _markdown(rejected, ("file", "why")) if rejected else "none"},
     )
 
 

@@ -362,6 +362,10 @@ REASONS = (
     "conflicting_duplicate",
 )
 
+# A landing file that cannot be read at all (header, encoding, format, a link out of the source
+# directory): one record for the file, the other files of the batch load.
+FILE_REASONS = ("rejected_file",)
+
 LINEAGE_COLUMNS = (
     ("_source_file", "VARCHAR"),
     ("_row_number", "BIGINT"),

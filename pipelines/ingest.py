@@ -14,20 +14,33 @@ All data work is DuckDB SQL generated from `pipelines.contract`:
    and `audit.load_audit` gets rows_read = rows_loaded + rows_quarantined per file and run.
 
 A missing required file or column raises `SourceContractError` before anything is written.
+In the landing folder a file that cannot be read at all (a header that lacks or repeats a
+required column, not UTF-8 text, not Parquet, a link out of the source directory) is rejected on
+its own (`rejected_file`, one quarantine record naming file, row and column) and the other files
+of the batch load.
+
+Hostile or careless input is contained here, not downstream (issue 11): dates outside the
+plausible window are `bad_range`; non-finite numbers (`1e309`) are `bad_type`; timestamps are
+parsed row by row as ISO 8601 with `Z` or an offset within +-14:00 (a named zone is `bad_type`);
+a CSV that DuckDB's reader cannot take (a stray quote, a field over 2 MB, mixed line endings)
+is read again record by record, so one bad line costs one row, not the file.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipelines.contract import LINEAGE_COLUMNS, SOURCES, SOURCES_BY_NAME, Column, Source
+from pipelines.settings import DateWindow, links_out_allowed
 
 
 DEFAULT_MEMORY_LIMIT = "3GB"
@@ -35,6 +48,11 @@ DEFAULT_MEMORY_LIMIT = "3GB"
 
 class SourceContractError(Exception):
     """A source file cannot be loaded at all (missing file, missing column, unreadable)."""
+
+    def __init__(self, message: str, column: str | None = None, row_number: int | None = None):
+        super().__init__(message)
+        self.column = column
+        self.row_number = row_number
 
 
 @dataclass
@@ -51,6 +69,7 @@ class LoadResult:
     source: str
     files: list[FileLoad] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)  # landing files already loaded
+    rejected_files: dict[str, str] = field(default_factory=dict)  # landing file -> why it was not read
     moved_to_quarantine: int = 0  # earlier-loaded rows found conflicting with a new file
     table_rows: int = 0  # rows in the raw table after the load
 
@@ -146,6 +165,38 @@ def ensure_warehouse(conn: duckdb.DuckDBPyConnection) -> None:
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
 _DECIMAL_RE = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 _INTEGER_RE = r"[+-]?\d+"
+# ISO 8601: a date, or a date and time with an optional `Z` or numeric offset (no named zones).
+_TIME_RE = r"[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
+_TIMESTAMP_RE = _DATE_RE + r"(?:" + _TIME_RE + r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?"
+_LOCAL_RE = "^" + _DATE_RE + r"(?:" + _TIME_RE + r")?"
+_OFFSET_RE = _TIME_RE + r"([+-])(\d{2}):?(\d{2})?$"
+MAX_OFFSET_MINUTES = 14 * 60  # ISO 8601 offsets run from -12:00 to +14:00
+
+# Parsing helpers as connection-local macros, so the checking SQL stays readable. Every row is
+# parsed on its own by string functions and arithmetic: no cast through TIMESTAMPTZ, whose
+# named-zone handling could leak from one row into the next.
+PARSE_MACROS = f"""
+CREATE OR REPLACE TEMP MACRO brw_offset_minutes(sign, hh, mm) AS (
+    CASE
+        WHEN sign = '' THEN 0
+        WHEN coalesce(CAST(nullif(mm, '') AS INTEGER), 0) > 59
+          OR CAST(hh AS INTEGER) * 60 + coalesce(CAST(nullif(mm, '') AS INTEGER), 0) > {MAX_OFFSET_MINUTES} THEN NULL
+        ELSE (CASE sign WHEN '-' THEN -1 ELSE 1 END)
+             * (CAST(hh AS INTEGER) * 60 + coalesce(CAST(nullif(mm, '') AS INTEGER), 0))
+    END
+);
+CREATE OR REPLACE TEMP MACRO brw_parse_timestamp(t) AS (
+    CASE WHEN regexp_full_match(t, '{_TIMESTAMP_RE}') THEN
+        TRY_CAST(upper(regexp_extract(t, '{_LOCAL_RE}', 0)) AS TIMESTAMP)
+        - to_minutes(brw_offset_minutes(
+            regexp_extract(t, '{_OFFSET_RE}', 1), regexp_extract(t, '{_OFFSET_RE}', 2),
+            regexp_extract(t, '{_OFFSET_RE}', 3)))
+    END
+);
+CREATE OR REPLACE TEMP MACRO brw_parse_double(t) AS (
+    CASE WHEN regexp_full_match(t, '{_DECIMAL_RE}') AND isfinite(TRY_CAST(t AS DOUBLE)) THEN TRY_CAST(t AS DOUBLE) END
+);
+"""
 
 
 def raw_name(column: str) -> str:
@@ -171,12 +222,9 @@ def parse_expr(col: Column) -> str:
     if col.type in ("date", "month"):
         return f"CASE WHEN regexp_full_match({r}, '{_DATE_RE}') THEN TRY_CAST({r} AS DATE) END"
     if col.type == "timestamp":
-        return (
-            f"CASE WHEN regexp_matches({r}, '^{_DATE_RE}') "
-            f"THEN timezone('UTC', TRY_CAST({r} AS TIMESTAMPTZ)) END"
-        )
-    if col.type == "decimal":
-        return f"CASE WHEN regexp_full_match({r}, '{_DECIMAL_RE}') THEN TRY_CAST({r} AS DOUBLE) END"
+        return f"brw_parse_timestamp({r})"
+    if col.type == "decimal":  # 1e309 parses as infinity: not a number here
+        return f"brw_parse_double({r})"
     if col.type == "integer":
         return f"CASE WHEN regexp_full_match({r}, '{_INTEGER_RE}') THEN TRY_CAST({r} AS BIGINT) END"
     if col.type == "boolean":
@@ -217,8 +265,8 @@ def record_expr(source: Source) -> str:
 _TYPE_WORDS = {
     "date": "a date (YYYY-MM-DD)",
     "month": "a date (YYYY-MM-DD)",
-    "timestamp": "an ISO 8601 timestamp",
-    "decimal": "a decimal number (point as decimal separator)",
+    "timestamp": "an ISO 8601 timestamp (YYYY-MM-DD, optional time, Z or an offset within +-14:00)",
+    "decimal": "a finite decimal number (point as decimal separator)",
     "integer": "a whole number",
     "boolean": "true or false",
 }
@@ -229,7 +277,27 @@ def _shown(source: Source, column: str) -> str:
     return f"'''' || {shown_expr(source.column(column))} || ''''"
 
 
-def row_rules(source: Source) -> list[tuple[str, str, str, str]]:
+def window_rules(source: Source, window: DateWindow) -> list[tuple[str, str, str, str]]:
+    """`bad_range` for every date outside the plausible window (SPEC section 2)."""
+    rules = []
+    for col in source.columns:
+        if col.type not in ("date", "month", "timestamp"):
+            continue
+        sql_type = "TIMESTAMP" if col.type == "timestamp" else "DATE"
+        latest = f"{window.latest.isoformat()} 23:59:59.999999" if col.type == "timestamp" else window.latest.isoformat()
+        cond = (
+            f"{quote(col.name)} < {sql_type} {literal(window.earliest.isoformat())} "
+            f"OR {quote(col.name)} > {sql_type} {literal(latest)}"
+        )
+        message = (
+            f"{_shown(source, col.name)} || ' is outside the plausible window {window.describe()} "
+            "(BRW_EARLIEST_DATE to as of + BRW_YEARS_AHEAD years)'"
+        )
+        rules.append(("bad_range", col.name, f"coalesce({cond}, FALSE)", message))
+    return rules
+
+
+def row_rules(source: Source, window: DateWindow | None = None) -> list[tuple[str, str, str, str]]:
     """(reason, column, SQL condition, SQL message) in precedence order: first match wins."""
     rules: list[tuple[str, str, str, str]] = []
     for col in source.columns:
@@ -248,6 +316,8 @@ def row_rules(source: Source) -> list[tuple[str, str, str, str]]:
             cond = f"{quote(col.name)} IS NOT NULL AND {quote(col.name)} NOT IN ({allowed})"
             shown = "an ISO 4217 currency code" if len(col.values) > 10 else "one of " + ", ".join(col.values)
             rules.append(("bad_enum", col.name, cond, f"{_shown(source, col.name)} || ' is not {shown}'"))
+    if window is not None:
+        rules += window_rules(source, window)
     for rule in source.rules:
         if rule.reason != "missing_required":
             rules.append((rule.reason, rule.column, f"coalesce({rule.condition}, FALSE)", literal(rule.message)))
@@ -269,11 +339,13 @@ def _case(rules: list[tuple[str, str, str, str]], pick: Callable[[tuple[str, str
     return f"CASE\n        {whens}\n    END"
 
 
-def check_sql(source: Source) -> str:
-    """SQL that types `_stage` and gives each row its first broken rule, as temp table `_checked`."""
+def check_sql(source: Source, window: DateWindow | None = None) -> str:
+    """SQL that types `_stage` and gives each row its first broken rule, as temp table `_checked`.
+
+    Needs the PARSE_MACROS on the connection."""
     raw_cols = ",\n        ".join(stage_columns(source))
     typed = ",\n        ".join(f"{typed_expr(c)} AS {quote(c.name)}" for c in source.columns)
-    rules = row_rules(source)
+    rules = row_rules(source, window)
     reason = _case(rules, lambda r: literal(r[0]))
     column = _case(rules, lambda r: literal(r[1]))
     detail = _case(rules, lambda r: f"'column {r[1]}: ' || {r[3]}")
@@ -349,39 +421,222 @@ def pretyped_value(col: Column, duck_type: str, src: str) -> str | None:
     return None
 
 
+MAX_LINE_BYTES = 2_000_000  # a record longer than this is malformed (DuckDB's own line limit)
+SHOWN_CHARS = 2_000  # a quarantined line is kept up to this many characters
+_MAX_JOINED_LINES = 50  # a quoted field may span lines: at most this many
+
+
+def _shown_line(text: str) -> str:
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}… [{len(text.encode('utf-8', 'replace')):,} bytes in all]"
+
+
+def read_csv_header(path: Path, source_file: str) -> list[str]:
+    """The header row of a CSV file, read on its own (so a bad header is named as such)."""
+    with path.open("rb") as handle:
+        first = handle.readline(MAX_LINE_BYTES + 1).split(b"\r")[0]  # CRLF, or CR-only line ends
+    if not first.strip():
+        raise SourceContractError(f"{source_file}: row 1: the file is empty (no header row)", row_number=1)
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceContractError(
+            f"{source_file}: row 1 (header) is not UTF-8 text (byte 0x{first[exc.start]:02X} at position "
+            f"{exc.start + 1}); save the file as UTF-8 CSV",
+            row_number=1,
+        ) from None
+    try:
+        return next(csv.reader([text.rstrip("\r\n")], strict=True))
+    except (csv.Error, StopIteration):
+        raise SourceContractError(f"{source_file}: row 1 (header) is not a comma-separated header", row_number=1) from None
+
+
+def check_header(source: Source, header: list[str], source_file: str) -> None:
+    """A required column missing or any contract column named twice fails the file, by name."""
+    normal = [_normalise(h) for h in header]
+    for col in source.columns:
+        positions = [i + 1 for i, h in enumerate(normal) if h == col.name]
+        if len(positions) > 1:
+            raise SourceContractError(
+                f"{source_file}: row 1 (header) names column {col.name} {len(positions)} times "
+                f"(columns {', '.join(map(str, positions[:-1]))} and {positions[-1]}); keep one",
+                column=col.name, row_number=1,
+            )
+    missing = [c for c in source.required_columns if c not in normal]
+    if missing:
+        which = "columns" if len(missing) > 1 else "column"
+        hint = ""
+        if len(header) == 1:
+            for sep in (";", "\t", "|"):
+                if sep in header[0]:
+                    hint = f"; the file looks separated by {sep!r}, source files are comma-separated (SPEC section 2)"
+                    break
+        raise SourceContractError(
+            f"{source_file}: header lacks required {which} {', '.join(missing)} "
+            f"(header has: {', '.join(header) or 'nothing'}){hint}",
+            column=missing[0], row_number=1,
+        )
+
+
+def _read_csv_duckdb(conn: duckdb.DuckDBPyConnection, path: Path, width: int) -> bool:
+    """DuckDB's reader into `_read` and `_rejects`: the fast path. False when it cannot take the
+    file as it is (it fails, or an unterminated quote swallowed the lines after it)."""
+    conn.execute("DROP TABLE IF EXISTS _read")
+    conn.execute("DROP TABLE IF EXISTS _rejects")
+    conn.execute("DROP TABLE IF EXISTS _rejects_scan")
+    try:
+        conn.execute(f"CREATE TEMP TABLE _read AS SELECT * FROM read_csv({literal(str(path))}, {_read_options()})")
+        if len(conn.execute("DESCRIBE _read").fetchall()) != width:
+            return False
+        swallowed = conn.execute("SELECT count(*) FROM _rejects WHERE error_type = 'UNQUOTED VALUE'").fetchone()[0]
+        return not swallowed
+    except duckdb.Error:
+        return False
+
+
+def parse_csv_records(path: Path, header: list[str]) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str, str]]]:
+    """The careful path: every line parsed on its own (a quoted field may join up to 50 lines).
+
+    Returns (good records as (row number, fields), bad lines as (row number, line, message)).
+    Row numbers count records as a spreadsheet does: the header is row 1.
+    """
+    data = path.read_bytes()
+    lines = data.split(b"\n") if b"\n" in data else data.split(b"\r")
+    if lines and not lines[-1].strip():
+        lines.pop()
+    width = len(header)
+    good: list[tuple[int, list[str]]] = []
+    bad: list[tuple[int, str, str]] = []
+    csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_LINE_BYTES))
+    i, row = 1, 1
+    while i < len(lines):
+        raw = lines[i].rstrip(b"\r")
+        line_no = i + 1
+        i += 1
+        if not raw.strip():
+            continue  # a blank line is no record
+        row += 1
+        if len(raw) > MAX_LINE_BYTES:
+            text = raw[:SHOWN_CHARS * 4].decode("utf-8", "replace")
+            bad.append((row, _shown_line(text) + f"… [{len(raw):,} bytes in all]",
+                        f"line {line_no}: {len(raw):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit of one row"))
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad.append((row, raw.decode("utf-8", "replace"),
+                        f"line {line_no}: not UTF-8 text (byte 0x{raw[exc.start]:02X} at position {exc.start + 1})"))
+            continue
+        fields, used, problem = _parse_record(text, lines, i, width)
+        if fields is None:
+            bad.append((row, _shown_line(text), f"line {line_no}: {problem}"))
+            continue
+        i += used
+        if len(fields) != width:
+            bad.append((row, _shown_line(text), f"line {line_no}: expected {width} fields as in the header, found {len(fields)}"))
+            continue
+        good.append((row, fields))
+    return good, bad
+
+
+def _parse_record(text: str, lines: list[bytes], nxt: int, width: int) -> tuple[list[str] | None, int, str]:
+    """Fields of the record starting with `text`; (None, 0, why) when it is not valid CSV.
+    `used`: how many following lines a quoted field took."""
+    try:
+        rows = list(csv.reader([text], strict=True))
+        if len(rows) == 1:
+            return rows[0], 0, ""
+        problem = "not a single CSV record"
+    except csv.Error as exc:
+        problem = f"not valid CSV ({exc}): a stray or unbalanced quote"
+    joined, size = text, len(text)
+    for extra in range(1, _MAX_JOINED_LINES + 1):
+        if nxt + extra - 1 >= len(lines):
+            break
+        more = lines[nxt + extra - 1].rstrip(b"\r").decode("utf-8", "replace")
+        joined += "\n" + more
+        size += len(more)
+        if size > MAX_LINE_BYTES:
+            break
+        try:
+            rows = list(csv.reader(joined.splitlines(keepends=True), strict=True))
+        except csv.Error:
+            continue
+        if len(rows) == 1 and len(rows[0]) == width:
+            return rows[0], extra, ""
+    return None, 0, problem
+
+
+def _read_csv_careful(conn: duckdb.DuckDBPyConnection, path: Path, header: list[str], source_file: str) -> int:
+    """`_read` (with its row numbers in `__brw_row`) from parse_csv_records; bad lines go to
+    `_malformed`. Returns the number of bad lines."""
+    good, bad = parse_csv_records(path, header)
+    names, seen = [], set()
+    for k, name in enumerate(header):
+        name = name or f"column{k + 1}"
+        while name in seen or name == "__brw_row":
+            name += "_"
+        seen.add(name)
+        names.append(name)
+    columns = {name: pa.array([fields[k] for _, fields in good], pa.string()) for k, name in enumerate(names)}
+    columns["__brw_row"] = pa.array([r for r, _ in good], pa.int64())
+    conn.execute("DROP TABLE IF EXISTS _read")
+    conn.register("_careful_read", pa.table(columns))
+    try:
+        conn.execute("CREATE TEMP TABLE _read AS SELECT * FROM _careful_read")
+    finally:
+        conn.unregister("_careful_read")
+    if bad:
+        conn.register("_careful_bad", pa.table({
+            "row_number": pa.array([r for r, _, _ in bad], pa.int64()),
+            "line": pa.array([line for _, line, _ in bad], pa.string()),
+            "detail": pa.array([d for _, _, d in bad], pa.string()),
+        }))
+        try:
+            conn.execute(
+                f"INSERT INTO _malformed SELECT {literal(source_file)}, row_number, "
+                "to_json({'csv_line': line})::VARCHAR, detail FROM _careful_bad"
+            )
+        finally:
+            conn.unregister("_careful_bad")
+    return len(bad)
+
+
 def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, source_file: str) -> int:
     """Read one file into `_stage` (appending). Returns the number of malformed rows staged.
 
     CSV fields are staged as trimmed text; Parquet fields that already have the contract's type
     are staged typed (no text round trip), the others as text. Raises SourceContractError naming
-    the file and column when a required column is missing.
+    the file and column when a required column is missing or named twice, or the file cannot be
+    read at all. A CSV that DuckDB's reader cannot take whole is read record by record instead.
     """
     is_parquet = path.suffix.lower() == ".parquet"
+    careful = False
+    malformed = 0
     if is_parquet:
         reader = f"read_parquet({literal(str(path))}, file_row_number = true)"
+        try:
+            described = conn.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0][:300]
+            raise SourceContractError(f"{source_file}: cannot be read as Parquet ({first})") from exc
+        header = [row[0] for row in described if row[0] != "file_row_number"]
+        check_header(source, header, source_file)
     else:
-        conn.execute("DROP TABLE IF EXISTS _rejects")
-        conn.execute("DROP TABLE IF EXISTS _rejects_scan")
-        reader = f"read_csv({literal(str(path))}, {_read_options()})"
-    try:
-        if not is_parquet:  # CSV: materialise once, so rowid gives each record's position
-            conn.execute("DROP TABLE IF EXISTS _read")
-            conn.execute(f"CREATE TEMP TABLE _read AS SELECT * FROM {reader}")
-            reader = "_read"
-        described = conn.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
-    except duckdb.Error as exc:
-        raise SourceContractError(f"{source_file}: cannot be read as {'Parquet' if is_parquet else 'CSV'}: {exc}") from exc
+        header = read_csv_header(path, source_file)
+        check_header(source, header, source_file)
+        if not _read_csv_duckdb(conn, path, len(header)):
+            careful = True
+            malformed = _read_csv_careful(conn, path, header, source_file)
+        reader = "_read"
+        described = conn.execute("DESCRIBE SELECT * FROM _read").fetchall()
 
-    header = [row[0] for row in described if not (is_parquet and row[0] == "file_row_number")]
     types = {row[0]: row[1] for row in described}
-    present = {_normalise(h): h for h in header}
-    missing = [c for c in source.required_columns if c not in present]
-    if missing:
-        which = "columns" if len(missing) > 1 else "column"
-        raise SourceContractError(
-            f"{source_file}: header lacks required {which} {', '.join(missing)} "
-            f"(header has: {', '.join(header) or 'nothing'})"
-        )
+    present = {}
+    for name in (row[0] for row in described):
+        if name not in ("file_row_number", "__brw_row"):
+            present.setdefault(_normalise(name), name)
 
     targets, values = [], []
     for col in source.columns:
@@ -396,9 +651,10 @@ def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, sour
             targets.append(raw_name(col.name))
             values.append(f"nullif(trim(CAST({src} AS VARCHAR)), '')")
 
-    malformed = 0
     if is_parquet:
         row_number = "r.file_row_number + 1"
+    elif careful:
+        row_number = "r.__brw_row"
     else:
         # rowid of a temporary table starts at a large offset: count from the first row instead.
         base = conn.execute("SELECT coalesce(min(rowid), 0) FROM _read").fetchone()[0]
@@ -422,10 +678,13 @@ def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, sour
         f"INSERT INTO _stage ({columns}) SELECT {literal(source_file)}, {row_number}, {', '.join(values)} "
         f"FROM {reader} AS r"
     )
-    if malformed:
+    if malformed and not careful:
         conn.execute(
             f"""INSERT INTO _malformed
-            SELECT {literal(source_file)}, line, to_json({{'csv_line': csv_line}})::VARCHAR,
+            SELECT {literal(source_file)}, line,
+                   to_json({{'csv_line': CASE WHEN length(csv_line) > {SHOWN_CHARS}
+                       THEN left(csv_line, {SHOWN_CHARS}) || '… [' || strlen(csv_line) || ' bytes in all]'
+                       ELSE csv_line END}})::VARCHAR,
                    'line ' || line || ': ' || error_message
             FROM _rejected_lines"""
         )
@@ -598,6 +857,36 @@ def _file_counts(conn: duckdb.DuckDBPyConnection, files: list[str]) -> list[File
     return [loads[f] for f in files]
 
 
+LINK_OUT = "refused:link-out"  # the content hash of a landing file that is a link out: none
+
+
+def inside_source_dir(path: Path, source_dir: Path, shown: str) -> None:
+    """Refuse a file (or folder) that resolves outside the source directory (SPEC section 2):
+    a link out could publish any file of the machine. BRW_ALLOW_LINKS_OUT=1 lifts it."""
+    if links_out_allowed():
+        return
+    resolved = path.resolve()
+    if not resolved.is_relative_to(source_dir.resolve()):
+        raise SourceContractError(
+            f"{shown}: is a link to a file outside the source directory; refused "
+            "(copy the file in, or set BRW_ALLOW_LINKS_OUT=1 for a trusted set-up)"
+        )
+
+
+def _reject_file(
+    conn: duckdb.DuckDBPyConnection, rel: str, error: SourceContractError, run_id: str, loaded_at: datetime
+) -> None:
+    """A landing file that cannot be read at all: one quarantine record for the file."""
+    detail = str(error)
+    if detail.startswith(rel + ": "):
+        detail = detail[len(rel) + 2:]
+    conn.execute("DELETE FROM audit.quarantine WHERE source_file = ?", [rel])
+    conn.execute(
+        "INSERT INTO audit.quarantine VALUES (?, ?, NULL, 'rejected_file', ?, ?, ?, ?)",
+        [rel, error.row_number, error.column, detail, run_id, loaded_at],
+    )
+
+
 def load_source(
     conn: duckdb.DuckDBPyConnection,
     source: Source,
@@ -606,21 +895,28 @@ def load_source(
     loaded_at: datetime | None = None,
     log: Callable[[str], None] = lambda _msg: None,
     only_files: Iterable[str] | None = None,
+    as_of: date | None = None,
+    window: DateWindow | None = None,
 ) -> LoadResult:
     """Validate and load one source (a file, or the landing folder's new and changed files).
 
     `only_files` (landing folder only): consider just these file names, e.g. the files a sensor
-    saw complete; other new files wait for a later run.
+    saw complete; other new files wait for a later run. `window`: the plausible dates (default:
+    the window of `as_of`, default today, from the BRW_EARLIEST_DATE / BRW_YEARS_AHEAD settings).
     """
     source_dir = Path(source_dir)
     loaded_at = loaded_at or datetime.now(timezone.utc).replace(tzinfo=None)
+    window = window or DateWindow.for_as_of(as_of or date.today())
     ensure_warehouse(conn)
+    conn.execute(PARSE_MACROS)
     result = LoadResult(source.name)
     path = source_dir / source.path
+    rejected: dict[str, SourceContractError] = {}
 
     if source.landing_folder:
         if not path.is_dir():
             raise SourceContractError(f"{source.path}/: required landing folder is missing in {source_dir}")
+        inside_source_dir(path, source_dir, f"{source.path}/")
         known = dict(conn.execute("SELECT source_file, content_hash FROM audit.loaded_files").fetchall())
         todo: list[tuple[Path, str, str]] = []
         wanted = set(only_files) if only_files else None
@@ -628,6 +924,13 @@ def load_source(
             if wanted is not None and file.name not in wanted:
                 continue
             rel = f"{source.path}/{file.name}"
+            try:
+                inside_source_dir(file, source_dir, rel)
+            except SourceContractError as exc:
+                # Not read, not hashed: the link target is never opened.
+                rejected[rel] = exc
+                todo.append((file, rel, LINK_OUT))
+                continue
             digest = file_hash(file)
             if known.get(rel) == digest:
                 result.skipped_files.append(rel)
@@ -650,28 +953,55 @@ def load_source(
                 raise
             result.table_rows = 0
             return result
+        inside_source_dir(path, source_dir, source.path)
         todo = [(path, source.path, "")]
 
-    files = [rel for _, rel, _ in todo]
     if not todo:
         result.table_rows = conn.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
         return result
 
+    # Reading happens in temporary tables before the transaction: a reader error (the fast CSV
+    # path giving up) must not abort the transaction that writes the warehouse.
+    _create_stage(conn, source)
+    for file, rel, _digest in todo:
+        if rel in rejected:
+            continue
+        if not source.landing_folder:
+            stage_file(conn, source, file, rel)  # a single file that cannot be read fails the source
+            continue
+        try:
+            stage_file(conn, source, file, rel)
+        except SourceContractError as exc:  # this file only: the rest of the batch loads
+            rejected[rel] = exc
+            conn.execute(f"DELETE FROM _stage WHERE _source_file = {literal(rel)}")
+            conn.execute(f"DELETE FROM _malformed WHERE source_file = {literal(rel)}")
+    files = [rel for _, rel, _ in todo if rel not in rejected]
+
     conn.execute("BEGIN TRANSACTION")
     try:
-        _create_stage(conn, source)
-        for file, rel, _digest in todo:
-            stage_file(conn, source, file, rel)
-        conn.execute(check_sql(source))
+        conn.execute(check_sql(source, window))
         if source.landing_folder:
             # Exact duplicates count once (they load; the current view keeps one of them).
             result.moved_to_quarantine = _conflicting_duplicates(conn, source, files, run_id, loaded_at)
         else:
             conn.execute(duplicate_key_sql(source))
         result.files = _file_counts(conn, files)
-        reloaded = [rel for _, rel, _ in todo if rel in known] if source.landing_folder else None
-        _write(conn, source, files, run_id, loaded_at, reloaded)
-        conn.executemany(
+        reloaded = [rel for _, rel, _ in todo if rel in known and rel not in rejected] if source.landing_folder else None
+        if source.landing_folder and reloaded is not None:
+            # A file loaded before and now rejected loses its old rows too: its content changed.
+            gone = [rel for rel in rejected if rel in known]
+            if gone:
+                conn.execute(
+                    f"DELETE FROM raw.{source.name} WHERE _source_file IN ({', '.join(literal(f) for f in gone)})"
+                )
+        if files:
+            _write(conn, source, files, run_id, loaded_at, reloaded)
+        for rel, exc in rejected.items():
+            _reject_file(conn, rel, exc, run_id, loaded_at)
+            result.rejected_files[rel] = str(exc)
+            result.files.append(FileLoad(rel, reasons={"rejected_file": 1}))
+            log(f"rejected: {exc}")
+        conn.executemany(  # never empty: `todo` has at least one file
             "INSERT INTO audit.load_audit VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (f.source_file, source.name, run_id, f.rows_read, f.rows_loaded, f.rows_quarantined, loaded_at)
@@ -679,10 +1009,12 @@ def load_source(
             ],
         )
         if source.landing_folder:
-            conn.executemany(
-                "INSERT OR REPLACE INTO audit.loaded_files VALUES (?, ?, ?, ?, ?)",
-                [(rel, digest, file.stat().st_size, run_id, loaded_at) for file, rel, digest in todo],
-            )
+            # Rejected files are remembered too: they are not read again until they change. A link
+            # out of the source directory is never opened, so it has no hash to remember.
+            remembered = [(rel, digest, file.stat().st_size, run_id, loaded_at)
+                          for file, rel, digest in todo if digest != LINK_OUT]
+            if remembered:
+                conn.executemany("INSERT OR REPLACE INTO audit.loaded_files VALUES (?, ?, ?, ?, ?)", remembered)
         result.table_rows = conn.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
         conn.execute("COMMIT")
     except BaseException:

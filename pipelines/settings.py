@@ -2,6 +2,11 @@
 
 Flags win over the environment (BRW_SOURCE_DIR, BRW_WAREHOUSE, BRW_AS_OF), which wins over the
 defaults: the repo's `seeds/`, `warehouse/brw.duckdb` and today.
+
+Also the source rules that are settings rather than contract (SPEC section 2): the plausible
+date window (BRW_EARLIEST_DATE, default 1990-01-01, to as_of + BRW_YEARS_AHEAD years, default 30)
+and whether a source file may be a link to a file outside the source directory
+(BRW_ALLOW_LINKS_OUT, default no).
 """
 
 from __future__ import annotations
@@ -18,8 +23,60 @@ DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "brw.duckdb"
 DEFAULT_REPORTS_DIR = REPO_ROOT / "reports"
 
 
+DEFAULT_EARLIEST_DATE = date(1990, 1, 1)
+DEFAULT_YEARS_AHEAD = 30
+
+
 class SettingsError(ValueError):
     pass
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Dates a source may hold (SPEC section 2): outside it a value is `bad_range`.
+
+    A mistyped year (0205 for 2025) would otherwise stretch every month calendar by centuries.
+    """
+
+    earliest: date
+    latest: date
+
+    @classmethod
+    def for_as_of(cls, as_of: date, earliest: date | None = None, years_ahead: int | None = None) -> DateWindow:
+        """The window of a run as of `as_of`: BRW_EARLIEST_DATE to as_of + BRW_YEARS_AHEAD years."""
+        env = os.environ
+        if earliest is None:
+            raw = env.get("BRW_EARLIEST_DATE", "").strip()
+            try:
+                earliest = date.fromisoformat(raw) if raw else DEFAULT_EARLIEST_DATE
+            except ValueError:
+                raise SettingsError(f"BRW_EARLIEST_DATE={raw!r} is not a date in the form YYYY-MM-DD") from None
+        if years_ahead is None:
+            raw = env.get("BRW_YEARS_AHEAD", "").strip()
+            try:
+                years_ahead = int(raw) if raw else DEFAULT_YEARS_AHEAD
+            except ValueError:
+                raise SettingsError(f"BRW_YEARS_AHEAD={raw!r} is not a whole number of years") from None
+        year = as_of.year + years_ahead
+        try:
+            latest = as_of.replace(year=year)
+        except ValueError:  # 29 February
+            latest = as_of.replace(year=year, day=28)
+        if latest < earliest:
+            raise SettingsError(f"the date window is empty: {earliest} to {latest}")
+        return cls(earliest, latest)
+
+    def describe(self) -> str:
+        return f"{self.earliest.isoformat()} to {self.latest.isoformat()}"
+
+
+def links_out_allowed() -> bool:
+    """BRW_ALLOW_LINKS_OUT=1: a trusted set-up may link source files from elsewhere."""
+    return _env_flag("BRW_ALLOW_LINKS_OUT")
 
 
 def parse_as_of(value: str) -> date:

@@ -37,7 +37,7 @@ EXPECTED_GRAPH = {
     "intermediate/int_benefit_months": ("intermediate", ["intermediate/int_benefits_resolved", "intermediate/int_calendar_months", "staging/stg_benefit_plan"]),
     "intermediate/int_benefit_status_inputs": ("intermediate", ["intermediate/int_benefits_resolved", "intermediate/int_kpi_monthly", "marts/fct_benefit_monthly"]),
     "intermediate/int_benefits_resolved": ("intermediate", ["intermediate/int_kpi_monthly", "staging/stg_benefits", "staging/stg_kpi_definitions", "staging/stg_projects"]),
-    "intermediate/int_calendar_months": ("intermediate", ["intermediate/int_benefits_resolved", "staging/stg_benefits", "staging/stg_projects"]),
+    "intermediate/int_calendar_months": ("intermediate", []),
     "intermediate/int_kpi_monthly": ("intermediate", ["staging/stg_kpi_definitions", "staging/stg_kpi_measurements"]),
     "intermediate/int_project_change_requests": ("intermediate", ["intermediate/int_project_reference_dates", "staging/stg_change_requests"]),
     "intermediate/int_project_financial_position": ("intermediate", ["intermediate/int_project_reference_dates", "staging/stg_financials", "staging/stg_projects"]),

@@ -25,3 +25,9 @@
 {% macro months_between(start_month, end_month) -%}
     {{ dbt.datediff(start_month, end_month, 'month') }}
 {%- endmacro %}
+
+{#- The first day of the plausible date window (SPEC section 2): env BRW_EARLIEST_DATE, default
+    1990-01-01, as ingestion applies it. The month calendar starts here. -#}
+{% macro earliest_date() -%}
+    cast('{{ env_var('BRW_EARLIEST_DATE', '1990-01-01') }}' as date)
+{%- endmacro %}

@@ -24,7 +24,7 @@ from pipelines import checks
 from pipelines.contract import SOURCES, Source
 from pipelines.ingest import SourceContractError, load_source, quarantine_samples
 from pipelines.plan import PLANNED_TAG, invalidate
-from pipelines.resources import WarehouseResource
+from pipelines.resources import WarehouseResource, run_as_of
 
 
 class LandingFilesConfig(Config):
@@ -63,7 +63,7 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
                 if context.run.tags.get(PLANNED_TAG) != "true":
                     invalidate(conn)  # raw changes outside `brw run`'s plan: it rebuilds everything next
                 result = load_source(conn, source, warehouse.source_path, run_id, log=context.log.info,
-                                     only_files=files or None)
+                                     only_files=files or None, as_of=run_as_of(context, warehouse))
                 samples = quarantine_samples(conn, [f.source_file for f in result.files])
                 check_results = [checks.rows_reconcile(conn, source.name, run_id),
                                  checks.quarantine_rate(conn, source.name, run_id)]
@@ -75,6 +75,8 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
             )
         for line in samples:
             context.log.warning(f"quarantined: {line}")
+        for message in result.rejected_files.values():
+            context.log.warning(f"rejected file: {message}")
         return MaterializeResult(
             metadata={
                 "rows_read": result.rows_read,
@@ -83,6 +85,7 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
                 "dagster/row_count": result.table_rows,
                 "files_loaded": len(result.files),
                 "files_already_loaded": len(result.skipped_files),
+                "files_rejected": len(result.rejected_files),
                 "moved_to_quarantine": result.moved_to_quarantine,
                 "quarantine_by_reason": MetadataValue.json(result.reasons),
                 "quarantine_sample": MetadataValue.md("\n".join(f"- {s}" for s in samples) or "none"),

@@ -1,5 +1,8 @@
-{#- Every month (its first day) from the earliest month any project or benefit needs to the
-    evaluation month. Built from a digits table (10,000 months) so it is portable. -#}
+{#- Every month (its first day) from the start of the plausible date window (SPEC section 2:
+    BRW_EARLIEST_DATE, default 1990-01-01) to the evaluation month. It never depends on the
+    data's extreme dates: ingestion quarantines dates outside the window, and a mistyped year
+    (0205 for 2025) can no longer push the evaluation month past the end of the calendar.
+    Built from a digits table (10,000 months) so it is portable. -#}
 
 with digits as (
 
@@ -18,22 +21,9 @@ month_offsets as (
 
 ),
 
-starts as (
-
-    select {{ month_of('start_date') }} as start_month from {{ ref('stg_projects') }}
-    union all
-    select {{ month_of('baseline_start') }} from {{ ref('stg_benefits') }}
-    union all
-    select cast({{ dbt.dateadd('month', -1 * var('chart_lead_months'), month_of('realization_start')) }} as date)
-    from {{ ref('int_benefits_resolved') }}
-    union all
-    select cast({{ dbt.dateadd('month', -2, evaluation_month()) }} as date)
-
-),
-
 first_month as (
 
-    select min(start_month) as first_month from starts
+    select {{ month_of(earliest_date()) }} as first_month
 
 )
 
