@@ -12,6 +12,7 @@ and, when the load fails, that the raw table is exactly what it was before.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -372,3 +373,121 @@ def test_date_window_is_configurable(monkeypatch):
     monkeypatch.setenv("BRW_EARLIEST_DATE", "1980-06-01")
     monkeypatch.setenv("BRW_YEARS_AHEAD", "5")
     assert DateWindow.for_as_of(date(2024, 2, 29)).describe() == "1980-06-01 to 2029-02-28"
+
+
+# --------------------------------------------------------------------------- end to end (brw run)
+
+E2E_AS_OF = "2026-04-15"  # the hand-worked portfolio's as-of date (tests/conftest.py)
+MARTS = ("dim_project", "dim_benefit", "fct_benefit_monthly", "fct_benefit_status", "fct_project_health",
+         "fct_portfolio_monthly")
+
+
+def _marts_digest(warehouse: Path) -> dict[str, str]:
+    return {
+        name: hashlib.sha256(repr(fetch_all(warehouse, f"SELECT * FROM marts.{name} ORDER BY ALL")).encode()).hexdigest()
+        for name in MARTS
+    }
+
+
+@pytest.fixture(scope="module")
+def e2e_baseline(tmp_path_factory):
+    """The hand-worked portfolio built once; the end-to-end cases run on copies of it."""
+    from pipelines.cli import main
+    from tests.conftest import PORTFOLIO
+
+    base = tmp_path_factory.mktemp("hostile_e2e")
+    source = base / "source"
+    shutil.copytree(PORTFOLIO, source)
+    warehouse = base / "warehouse" / "brw.duckdb"
+    assert main(["run", "--source", str(source), "--warehouse", str(warehouse), "--as-of", E2E_AS_OF]) == 0
+    return source, warehouse
+
+
+def _copy(e2e_baseline, tmp_path: Path) -> tuple[Path, Path]:
+    source, warehouse = e2e_baseline
+    new_source = tmp_path / "source"
+    shutil.copytree(source, new_source, symlinks=True)
+    new_warehouse = tmp_path / "warehouse" / "brw.duckdb"
+    new_warehouse.parent.mkdir(parents=True)
+    shutil.copyfile(warehouse, new_warehouse)
+    return new_source, new_warehouse
+
+
+@pytest.mark.slow
+def test_a_mistyped_year_infinity_and_a_named_zone_do_not_corrupt_the_marts(e2e_baseline, tmp_path):
+    """Issue 11 items 1-3 end to end: each bad value is quarantined with its column and the marts
+    of everything else are exactly as before (before the fix: no benefit months at all, `inf`
+    statuses, and a crashing board pack)."""
+    from pipelines.cli import main
+
+    source, warehouse = _copy(e2e_baseline, tmp_path)
+    before = fetch_all(warehouse, "SELECT b.benefit_id, s.status, s.cumulative_realized_value FROM marts.fct_benefit_status s "
+                                  "JOIN marts.dim_benefit b USING (benefit_id) WHERE b.project_id <> 'PA' ORDER BY 1")
+    _edit(source / "projects.csv", "PA,Billing Automation,Operations,Finance Ops,Ann Archer,Bob Baker,Finance,closed,2024-09-01",
+          "PA,Billing Automation,Operations,Finance Ops,Ann Archer,Bob Baker,Finance,closed,0205-09-01")
+    (source / "kpi_measurements" / "late.csv").write_text(
+        "kpi_id,measured_on,value,recorded_at\n"
+        "KA,2026-03-31,1e309,2026-04-01T09:00:00Z\n"
+        "KA,2026-03-30,-1e309,2026-04-01T09:00:00Z\n"
+        "KA,2026-03-29,5,2026-04-01T09:00:00America/New_York\n",
+        encoding="utf-8",
+    )
+    assert main(["run", "--source", str(source), "--warehouse", str(warehouse), "--as-of", E2E_AS_OF, "--all"]) == 0
+    assert set(fetch_all(warehouse, "SELECT source_file, row_number, reason, column_name FROM audit.quarantine")) >= {
+        ("projects.csv", 2, "bad_range", "start_date"),
+        ("kpi_measurements/late.csv", 2, "bad_type", "value"),
+        ("kpi_measurements/late.csv", 3, "bad_type", "value"),
+        ("kpi_measurements/late.csv", 4, "bad_type", "recorded_at"),
+    }
+    after = fetch_all(warehouse, "SELECT b.benefit_id, s.status, s.cumulative_realized_value FROM marts.fct_benefit_status s "
+                                 "JOIN marts.dim_benefit b USING (benefit_id) WHERE b.project_id <> 'PA' ORDER BY 1")
+    assert after == before and after
+    assert fetch_all(warehouse, "SELECT min(period_month)::VARCHAR, count(*) > 0 FROM intermediate.int_calendar_months") == [
+        ("1990-01-01", True)]
+    assert fetch_all(warehouse, "SELECT count(*) FROM marts.fct_benefit_monthly")[0][0] > 0
+    assert fetch_all(warehouse, "SELECT count(*) FROM marts.fct_benefit_status WHERE isinf(cumulative_realized_value) "
+                                "OR isinf(trailing_realization_pct)") == [(0,)]
+
+
+@pytest.mark.slow
+def test_a_register_that_cannot_be_read_fails_the_run_and_keeps_the_marts(e2e_baseline, tmp_path, capsys):
+    from pipelines.cli import main
+
+    source, warehouse = _copy(e2e_baseline, tmp_path)
+    before = _marts_digest(warehouse)
+    text = (source / "projects.csv").read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    (source / "projects.csv").write_text(header.replace("sponsor", "sponsor,sponsor") + "\n" + rest, encoding="utf-8")
+    assert main(["run", "--source", str(source), "--warehouse", str(warehouse), "--as-of", E2E_AS_OF]) == 1
+    err = capsys.readouterr().err
+    assert "projects.csv: row 1 (header) names column sponsor 2 times" in err
+    assert _marts_digest(warehouse) == before
+
+
+@pytest.mark.slow
+def test_the_build_fails_when_benefit_months_vanish(e2e_baseline, tmp_path):
+    """The dbt test behind issue 11 item 1: a fct_benefit_monthly without a started benefit's
+    months fails `dbt test`."""
+    import subprocess
+
+    import duckdb
+
+    from pipelines.dbt_manifest import dbt_executable
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    _, warehouse = _copy(e2e_baseline, tmp_path)
+    env = {**os.environ, "BRW_WAREHOUSE": str(warehouse), "BRW_DBT_AS_OF": E2E_AS_OF,
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    args = [dbt_executable(), "test", "--select", "assert_benefit_months_present", "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"), "--log-path",
+            str(tmp_path / "logs")]
+    ok = subprocess.run(args, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR)
+    assert ok.returncode == 0, ok.stdout[-2000:]
+    conn = duckdb.connect(str(warehouse))
+    try:
+        conn.execute("DELETE FROM marts.fct_benefit_monthly WHERE benefit_id = (SELECT min(benefit_id) FROM marts.dim_benefit)")
+    finally:
+        conn.close()
+    broken = subprocess.run(args, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR)
+    assert broken.returncode != 0
+    assert "assert_benefit_months_present" in broken.stdout and "Got 1 result" in broken.stdout
