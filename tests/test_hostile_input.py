@@ -12,6 +12,7 @@ and, when the load fails, that the raw table is exactly what it was before.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ import pytest
 
 from pipelines.contract import SOURCES, SOURCES_BY_NAME
 from pipelines.ingest import SourceContractError, connect, load_source
-from pipelines.settings import DateWindow
+from pipelines.cli import print_load_summary
+from pipelines.settings import DateWindow, Settings
 from tests.conftest import TINY, fetch_all
 
 AS_OF = date(2026, 12, 1)  # window 1990-01-01 .. 2056-12-01
@@ -347,6 +349,10 @@ def test_rejected_file_message_and_no_reread(baseline: Path, tmp_path: Path):
     variant = Variant("dup", kpi_file("K1,2024-03-02,5,6,2024-03-03T00:00:00Z", header="kpi_id,measured_on,value,value,recorded_at"))
     warehouse, _, _, result = run_variant(variant, baseline, tmp_path)
     assert result.rejected_files == {FUZZ: f"{FUZZ}: row 1 (header) names column value 2 times (columns 3 and 4); keep one"}
+    out = io.StringIO()
+    print_load_summary(Settings(tmp_path, warehouse, AS_OF), "run-fuzz", out)
+    assert (f"  {FUZZ}: row 1 (header) names column value 2 times (columns 3 and 4); keep one"
+            in out.getvalue().splitlines())
     source_dir = tmp_path / "source"
     conn = connect(warehouse)
     try:
