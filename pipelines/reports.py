@@ -17,6 +17,8 @@ from __future__ import annotations
 import csv
 import html
 import os
+import re
+import string
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from pipelines.safe_csv import write_dict_rows
 
 ATTENTION_STATUSES = ("off_track", "eroding", "stale", "exceeded")
 ALERT_KINDS = (*ATTENTION_STATUSES, "watermelon", "rebaselined")
@@ -145,8 +149,8 @@ class AlertsResult:
         if not self.alerts:
             return "_No new alerts._"
 
-        def cell(v: Any) -> str:
-            return str(v if v is not None else "").replace("|", "\\|").replace("\n", " ")
+        def cell(v: Any) -> str:  # Dagster renders the preview as Markdown: names stay text
+            return md_text(v)
 
         lines = ["| " + " | ".join(ALERT_COLUMNS) + " |", "|" + "---|" * len(ALERT_COLUMNS)]
         lines += ["| " + " | ".join(cell(a[c]) for c in ALERT_COLUMNS) + " |" for a in self.alerts[:limit]]
@@ -289,18 +293,43 @@ def compute_alerts(conn: duckdb.DuckDBPyConnection, previous_run: dict | None) -
     return alerts, state
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+class _Verbatim:
+    """A cell written as this text and not escaped (the csv module writes str() of a non-str)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _earlier_cell(text: str | None) -> Any:
+    """A cell read back from the day's file, to be written again: a plain number as it was (it was a
+    number when written); other text is escaped again, a no-op on text escaped then (and a file
+    written before cells were escaped gets escaped now)."""
+    return _Verbatim(text) if text and _PLAIN_NUMBER.fullmatch(text) else (text or "")
+
+
 def write_alerts_csv(path: Path, alerts: list[dict]) -> None:
-    """The day's alert file: alerts of earlier runs with the same as-of date stay, new ones follow."""
+    """The day's alert file: alerts of earlier runs with the same as-of date stay, new ones follow.
+
+    Names, owners and reasons come from the registers: a text cell a spreadsheet would run as a
+    formula (leading =, +, -, @, tab, CR) is written with a leading ' (pipelines.safe_csv, the one
+    CSV writer); numbers stay numbers.
+    """
     earlier: list[dict] = []
     if path.exists():
         with path.open(newline="", encoding="utf-8") as f:
             earlier = list(csv.DictReader(f))
 
     def write(tmp: Path) -> None:
+        rows = [{c: _earlier_cell(a.get(c)) for c in ALERT_COLUMNS} for a in earlier]
+        rows += [{c: a.get(c, "") for c in ALERT_COLUMNS} for a in alerts]
         with tmp.open("w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=ALERT_COLUMNS)
-            writer.writeheader()
-            writer.writerows({c: a.get(c, "") for c in ALERT_COLUMNS} for a in [*earlier, *alerts])
+            write_dict_rows(f, ALERT_COLUMNS, rows)
 
     _write_atomically(path, write)
 
@@ -331,11 +360,40 @@ def run_alerts(conn: duckdb.DuckDBPyConnection, reports_dir: Path, as_of: date, 
 
 
 # ---------------------------------------------------------------------------------------------
-# board pack: HTML helpers (every text from data goes through esc)
+# board pack: HTML helpers (every text from data goes through esc; in a chart, plot_esc)
 
 
 def esc(v: Any) -> str:
+    """Text from the data as HTML text or attribute value."""
     return html.escape("" if v is None else str(v))
+
+
+def plot_esc(v: Any) -> str:
+    """Text from the data in a plotly title, label or hover text. Plotly renders a subset of HTML
+    (<a href>, <b>, <span style> ...) and decodes &amp; &lt; &gt; and numeric entities only (not
+    &quot;, so quotes stay as they are); `$...$` would be LaTeX, so $ is &#36;."""
+    return html.escape("" if v is None else str(v), quote=False).replace("$", "&#36;")
+
+
+# Markdown (the Dagster UI renders the alerts preview): the punctuation that makes links, images,
+# autolinks, code, tables, emphasis or LaTeX backslash-escaped, the HTML specials as entities,
+# whitespace runs as one space. Left as is: _ - , / % ' which cannot make a link or a tag, so
+# "off_track" and "Self-service" stay readable in the raw preview.
+_MD_ESCAPES = {c: "\\" + c for c in string.punctuation if c not in "_-,/%'"}
+_MD_ESCAPES.update({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+# GFM links URL- and e-mail-like text even when escaped: a word joiner (invisible) after ':' and
+# before '@' and the '.' of 'www.' keeps it text.
+_AUTOLINK_BREAKS = ((":", ":\u2060"), ("@", "\u2060@"))
+
+
+def md_text(v: Any) -> str:
+    text = " ".join(("" if v is None else str(v)).split())
+    for old, new in _AUTOLINK_BREAKS:
+        text = text.replace(old, new)
+    text = re.sub(r"(www)(?=\.)", "\\1\u2060", text, flags=re.IGNORECASE)
+    return "".join(_MD_ESCAPES.get(c, c) for c in text)
 
 
 def td(v: Any, cls: str = "") -> str:
@@ -488,10 +546,13 @@ def _figures(trend: list[dict]) -> list[str]:
             ],
             "layout": {
                 # plotly renders a subset of HTML in titles: escape the data
-                "title": {"text": f"{esc(portfolio)} — cumulative realized vs planned value ({esc(currency)})", "x": 0.01},
+                "title": {
+                    "text": f"{plot_esc(portfolio)} — cumulative realized vs planned value ({plot_esc(currency)})",
+                    "x": 0.01,
+                },
                 "template": template, "height": 340, "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
                 "font": {"family": "-apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif", "size": 13},
-                "yaxis": {"tickprefix": symbol, "tickformat": ",.0f", "title": {"text": esc(currency)}},
+                "yaxis": {"tickprefix": symbol, "tickformat": ",.0f", "title": {"text": plot_esc(currency)}},
                 "legend": {"orientation": "h", "y": -0.15},
             },
         }

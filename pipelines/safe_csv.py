@@ -5,7 +5,10 @@ Source text (benefit names, owners, commentary) reaches alert files, dashboard d
 return is a formula to Excel, LibreOffice and Google Sheets (CSV injection). Following the OWASP
 rule, such a *text* cell is written with a leading single quote, so the spreadsheet shows it as
 text; numbers, dates and booleans are written as they are (a negative number stays a number).
-Quoting of delimiters and embedded quotes is the csv module's.
+Quoting of delimiters and embedded quotes is the csv module's. Lines end with \n; a file with a
+carriage return inside a text cell ends that row (write_dict_rows) or every row (frame_to_csv)
+with \r\n, the RFC 4180 line end: the csv module quotes a cell only for the characters of its
+line terminator, and an unquoted CR would split the row when the file is read.
 """
 
 from __future__ import annotations
@@ -30,17 +33,29 @@ def escape_cell(value: Any) -> Any:
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` whose text cells are escaped; numeric, date and bool columns untouched."""
     out = frame.copy()
-    for column in out.columns:
-        series = out[column]
+    for position in range(out.shape[1]):  # by position: a repeated column name is still one column
+        series = out.iloc[:, position]
         if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
-            out[column] = series.map(escape_cell)
+            out.isetitem(position, series.map(escape_cell))
     return out
+
+
+def _has_cr(value: Any) -> bool:
+    return isinstance(value, str) and "\r" in value
+
+
+def _line_end(cells: Iterable[Any]) -> str:
+    return "\r\n" if any(_has_cr(v) for v in cells) else "\n"
 
 
 def frame_to_csv(frame: pd.DataFrame, out: IO[str] | None = None) -> str | None:
     """Write `frame` as CSV (header, no index) with text cells escaped; returns the text when
     `out` is None."""
-    return escape_frame(frame).to_csv(out, index=False)
+    escaped = escape_frame(frame)
+    columns = [escaped.iloc[:, i] for i in range(escaped.shape[1])]
+    text = [series for series in columns if not pd.api.types.is_numeric_dtype(series)]
+    line_end = _line_end([*map(str, escaped.columns), *(v for series in text for v in series)])
+    return escaped.to_csv(out, index=False, lineterminator=line_end)
 
 
 def frame_to_csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -52,11 +67,12 @@ def write_dict_rows(
     out: IO[str], fieldnames: Sequence[str], rows: Iterable[Mapping[str, Any]], header: bool = True
 ) -> None:
     """csv.DictWriter with every text cell escaped (for files written row by row)."""
-    writer = csv.DictWriter(out, fieldnames=list(fieldnames), lineterminator="\n")
+    writers = {end: csv.DictWriter(out, fieldnames=list(fieldnames), lineterminator=end) for end in ("\n", "\r\n")}
     if header:
-        writer.writeheader()
+        writers[_line_end(fieldnames)].writeheader()
     for row in rows:
-        writer.writerow({k: escape_cell(v) for k, v in row.items()})
+        cells = {k: escape_cell(v) for k, v in row.items()}
+        writers[_line_end(cells.values())].writerow(cells)
 
 
 def rows_to_csv(fieldnames: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:

@@ -64,8 +64,8 @@ def render() -> None:
         "belong to closed projects.",
     )
     cols[3].metric(
-        f"Realized value after closure ({currency})", formatting.money(realized, currency),
-        help=f"Cumulative realized value to date of closed projects' benefits in {currency}; "
+        f"Realized value after closure ({formatting.md(currency)})", formatting.money(realized, currency),
+        help=f"Cumulative realized value to date of closed projects' benefits in {formatting.md(currency)}; "
         f"annual planned value {formatting.money(planned, currency)}.",
     )
 
@@ -83,7 +83,8 @@ def _closed_projects_section(projects: pd.DataFrame, currency: str | None) -> No
     other = projects[projects["currency"] != currency]
     if not other.empty:
         st.caption(
-            f"{len(other)} closed project(s) in other currencies ({', '.join(sorted(other['currency'].unique()))}): "
+            f"{len(other)} closed project(s) in other currencies "
+            f"({formatting.md(', '.join(sorted(other['currency'].unique())))}): "
             f"their money is not shown here — choose that currency in the sidebar."
         )
     present = [s for s in delivery.STATUSES if projects[s].sum() > 0]
@@ -118,8 +119,10 @@ def _status_mix_section(f) -> None:
         return
     mix = mix.assign(status_label=mix["status"].map(STATUS_LABELS))
     order = [STATUS_LABELS[s] for s in delivery.STATUSES if s in set(mix["status"])]
+    # "id name" becomes a tick label and hover text (plotly HTML): escaped for the chart only
+    shown = mix.assign(project=formatting.plot_series(mix["project"]))
     figure = px.bar(
-        mix, y="project", x="benefits", color="status_label", orientation="h", text="benefits",
+        shown, y="project", x="benefits", color="status_label", orientation="h", text="benefits",
         category_orders={"status_label": order},
         color_discrete_map={STATUS_LABELS[s]: c for s, c in formatting.STATUS_COLOURS.items()},
         labels={"project": "", "benefits": "Benefits", "status_label": "Status"},

@@ -8,14 +8,14 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from dashboards import filters as sidebar
-from dashboards.formatting import STATUS_COLOURS, money, number, pct
+from dashboards.formatting import STATUS_COLOURS, md, money, number, pct, plot_text
 from dashboards.queries import benefits as q
 from dashboards.views import common
 
 
 def _chart(b: pd.Series, months: pd.DataFrame) -> go.Figure:
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.06,
-                        subplot_titles=(f"{b['kpi_name']} ({b['unit']})", "Realization"))
+                        subplot_titles=(plot_text(f"{b['kpi_name']} ({b['unit']})"), "Realization"))
     fig.add_scatter(x=months["period_month"], y=months["actual_value"], name="actual (monthly)",
                     mode="lines+markers", line={"color": "#0969da", "width": 3}, row=1, col=1)
     fig.add_scatter(x=months["period_month"], y=months["planned_value"], name="planned ramp",
@@ -41,7 +41,7 @@ def _chart(b: pd.Series, months: pd.DataFrame) -> go.Figure:
         if pd.notna(date):
             fig.add_vline(x=pd.Timestamp(date).timestamp() * 1000, line={"color": "#57606a", "dash": "dot"},
                           annotation_text=label, annotation_position="top")
-    fig.update_yaxes(title_text=b["unit"], row=1, col=1)
+    fig.update_yaxes(title_text=plot_text(b["unit"]), row=1, col=1)
     fig.update_yaxes(title_text="% of target", row=2, col=1)
     fig.update_layout(height=640, legend={"orientation": "h", "y": -0.12}, font={"size": 15}, margin={"t": 40})
     return fig
@@ -64,11 +64,12 @@ def render() -> None:
     b = q.benefit(benefit_id).iloc[0]
     months = q.benefit_months(benefit_id)
 
-    colour = STATUS_COLOURS.get(b["status"], "#57606a")
+    colour = STATUS_COLOURS.get(b["status"], "#57606a")  # a fixed colour, never text from the data
+    # every value from the registers through md(): literal text, not Markdown or HTML
     st.markdown(
-        f"### {b['benefit_name']}  \n"
-        f"<span style='background:{colour};color:white;padding:2px 10px;border-radius:10px'>{b['status']}</span> "
-        f"&nbsp; {b['project_name']} · {b['portfolio']} · owner **{b['benefit_owner']}**",
+        f"### {md(b['benefit_name'])}  \n"
+        f"<span style='background:{colour};color:white;padding:2px 10px;border-radius:10px'>{md(b['status'])}</span> "
+        f"&nbsp; {md(b['project_name'])} · {md(b['portfolio'])} · owner **{md(b['benefit_owner'])}**",
         unsafe_allow_html=True,
     )
     cols = st.columns(5)

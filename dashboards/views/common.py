@@ -1,4 +1,4 @@
-"""What every page needs: the empty-warehouse guard and CSV downloads."""
+"""What every page needs: the empty-warehouse guard and (formula-safe) CSV downloads."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import queries
+from dashboards.formatting import md
+from pipelines.safe_csv import frame_to_csv_bytes
 
 
 def warehouse_ready() -> bool:
@@ -18,14 +20,16 @@ def warehouse_ready() -> bool:
         return False
     st.info(
         "No warehouse has been published yet: run the pipeline first (`brw run` or `make run`). "
-        f"The dashboard reads {queries.source_path()}."
+        f"The dashboard reads {md(str(queries.source_path()))}."  # a path's _ and * are not emphasis
     )
     return False
 
 
 def download(frame: pd.DataFrame, label: str, file_name: str, key: str | None = None) -> None:
+    """A CSV download of `frame`; text cells a spreadsheet would run as a formula are escaped
+    (pipelines.safe_csv, the one CSV writer), numbers stay numbers."""
     st.download_button(
-        f"Download {label} (CSV)", frame.to_csv(index=False).encode("utf-8"), file_name, "text/csv",
+        f"Download {label} (CSV)", frame_to_csv_bytes(frame), file_name, "text/csv",
         key=key or f"dl_{file_name}",
     )
 

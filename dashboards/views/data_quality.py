@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
+from dashboards.formatting import plot_series
 from dashboards.queries import quality as q
 from dashboards.views import common
 
@@ -33,7 +34,9 @@ def render() -> None:
         st.success("No row has been quarantined.")
     else:
         st.subheader("Quarantine by reason")
-        fig = px.bar(reasons, x="rows", y="reason", color="source_file", orientation="h", height=360)
+        # reasons and file names become ticks, legend entries and hover text (plotly HTML): escaped
+        shown = reasons.assign(reason=plot_series(reasons["reason"]), source_file=plot_series(reasons["source_file"]))
+        fig = px.bar(shown, x="rows", y="reason", color="source_file", orientation="h", height=360)
         fig.update_layout(yaxis_title=None, xaxis_title="rows quarantined", legend_title="file", font={"size": 15})
         st.plotly_chart(fig, width="stretch")
         st.subheader("Rejected rows")

@@ -48,8 +48,9 @@ def render() -> None:
         help="Benefits reported green while a benefit is off track, eroding or stale",
     )
     cols[4].metric(
-        f"Margin leakage ({currency})", formatting.money(leakage["margin_leakage"].sum(min_count=1), currency),
-        help=f"Planned minus forecast margin of client projects in {currency}",
+        f"Margin leakage ({formatting.md(currency)})",
+        formatting.money(leakage["margin_leakage"].sum(min_count=1), currency),
+        help=f"Planned minus forecast margin of client projects in {formatting.md(currency)}",
     )
 
     _watermelon_section(f)
@@ -96,8 +97,8 @@ def _rag_matrix_section(f) -> None:
     ids = long.pivot(index="reported_rag", columns="derived_rag", values="project_ids").reindex(
         index=reported, columns=list(delivery.RAG_ORDER)
     )
-    text = [
-        [f"<b>{int(counts.iloc[i, j])}</b><br>{ids.iloc[i, j]}" if counts.iloc[i, j] else "0"
+    text = [  # plotly HTML: the bold count is ours, the project ids are escaped
+        [f"<b>{int(counts.iloc[i, j])}</b><br>{formatting.plot_text(ids.iloc[i, j])}" if counts.iloc[i, j] else "0"
          for j in range(counts.shape[1])]
         for i in range(counts.shape[0])
     ]
@@ -167,11 +168,12 @@ def _indices_section(f) -> None:
             subset = points[points["derived_rag"] == rag]
             if subset.empty:
                 continue
+            # text labels and hover text are plotly HTML: ids and names escaped
             figure.add_trace(go.Scatter(
                 x=subset["cpi"], y=subset["spi"], mode="markers+text", name=f"derived {rag}",
-                text=subset["project_id"], textposition="top center", textfont={"size": 18},
+                text=formatting.plot_series(subset["project_id"]), textposition="top center", textfont={"size": 18},
                 marker={"size": 22, "color": formatting.RAG_COLOURS[rag], "line": {"width": 1, "color": "#24292f"}},
-                customdata=subset[["project_name", "reported_rag"]].fillna("no report").values,
+                customdata=subset[["project_name", "reported_rag"]].fillna("no report").map(formatting.plot_text).values,
                 hovertemplate="%{text} %{customdata[0]}<br>CPI %{x:.2f} · SPI %{y:.2f}<br>"
                               "reported %{customdata[1]}<extra></extra>",
             ))
@@ -187,7 +189,9 @@ def _indices_section(f) -> None:
         st.plotly_chart(figure, width="stretch")
     missing = frame[frame["cpi"].isna() | frame["spi"].isna()]
     if not missing.empty:
-        st.caption(f"Without CPI/SPI (no financials, or a zero divisor): {', '.join(missing['project_id'])}.")
+        st.caption(
+            f"Without CPI/SPI (no financials, or a zero divisor): {formatting.md(', '.join(missing['project_id']))}."
+        )
     common.table(
         frame, "CPI and SPI", "performance_indices.csv",
         column_config={
@@ -206,19 +210,20 @@ def _indices_section(f) -> None:
 
 
 def _margin_section(f, frame: pd.DataFrame, currency: str | None) -> None:
-    st.subheader(f"Margin leakage on client projects ({currency})")
+    st.subheader(f"Margin leakage on client projects ({formatting.md(currency)})")
     others = delivery.client_projects_in_other_currencies(f, currency)
     if others:
         st.caption(f"{others} client project(s) in other currencies are not shown: choose their currency in the "
                    "sidebar.")
     if frame.empty:
-        st.info(f"No client project in {currency} matches the filters.")
+        st.info(f"No client project in {formatting.md(currency)} matches the filters.")
         return
     chart = frame.dropna(subset=["margin_leakage"])
     if not chart.empty:
         labels = [formatting.money(v, currency, compact=False) for v in chart["margin_leakage"]]
         figure = go.Figure(go.Bar(
-            x=chart["margin_leakage"], y=chart["project_id"] + " " + chart["project_name"], orientation="h",
+            x=chart["margin_leakage"], y=formatting.plot_series(chart["project_id"] + " " + chart["project_name"]),
+            orientation="h",
             text=labels, textposition="auto", textfont={"size": 20},
             marker_color=[formatting.RAG_COLOURS["red"] if v > 0 else formatting.RAG_COLOURS["green"]
                           for v in chart["margin_leakage"]],
@@ -232,7 +237,7 @@ def _margin_section(f, frame: pd.DataFrame, currency: str | None) -> None:
         symbol = formatting.SYMBOLS.get(currency or "", "")
         figure.update_layout(
             font=FONT, height=max(260, 80 * len(chart) + 140), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-            xaxis={"title": f"Planned minus forecast margin ({currency})", "tickprefix": symbol,
+            xaxis={"title": f"Planned minus forecast margin ({formatting.plot_text(currency)})", "tickprefix": symbol,
                    "separatethousands": True},
             yaxis={"autorange": "reversed"},
         )
@@ -264,7 +269,7 @@ def _raid_section(f) -> None:
     else:
         chart = open_items.fillna({"oldest_open_item_days": 0})
         figure = go.Figure(go.Bar(
-            x=chart["oldest_open_item_days"], y=chart["project_id"], orientation="h",
+            x=chart["oldest_open_item_days"], y=formatting.plot_series(chart["project_id"]), orientation="h",
             text=[f"{int(d)} days" for d in chart["oldest_open_item_days"]], textposition="auto",
             textfont={"size": 18},
             marker_color=[formatting.RAG_COLOURS.get(r, "#8c959f") for r in chart["derived_rag"]],
@@ -317,7 +322,8 @@ def _history_section(f) -> None:
     current = projects.set_index("project_id").loc[project_id]
     if bool(current["is_watermelon"]):
         streak = int(current["watermelon_months"])
-        st.markdown(f"**{labels[project_id]}** has been a watermelon for **{streak} consecutive month(s)**.")
+        st.markdown(f"**{formatting.md(labels[project_id])}** has been a watermelon for "
+                    f"**{streak} consecutive month(s)**.")
     months = history["period_month"]
     figure = go.Figure()
     for start in history.loc[history["is_watermelon"], "period_month"]:
@@ -329,7 +335,7 @@ def _history_section(f) -> None:
             x=months, y=levels, name=name, mode="lines+markers", line={"shape": "hv", "width": 4, "dash": dash},
             marker={"size": 14, "color": [formatting.RAG_COLOURS.get(r, "#8c959f") for r in history[column].fillna("")],
                     "line": {"width": 1, "color": "#24292f"}},
-            customdata=history[[column, "derived_rag_reasons"]].fillna("–").values,
+            customdata=history[[column, "derived_rag_reasons"]].fillna("–").map(formatting.plot_text).values,
             hovertemplate=f"%{{x|%b %Y}}: {name.lower()} %{{customdata[0]}}<br>%{{customdata[1]}}<extra></extra>",
             connectgaps=False,
         ))

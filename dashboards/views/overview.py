@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import filters as sidebar
-from dashboards.formatting import ATTENTION_STATUSES, STATUS_COLOURS, money, pct
+from dashboards.formatting import ATTENTION_STATUSES, STATUS_COLOURS, md, money, pct, plot_series, plot_text
 from dashboards.queries import benefits as q
 from dashboards.views import common
 
@@ -28,7 +28,7 @@ def render() -> None:
 
     cols = st.columns(4)
     cols[0].metric("Annual planned value", money(head["annual_planned_value"], f.currency),
-                   help=f"TI × attribution × value per unit × 12, benefits in {f.currency}")
+                   help=f"TI × attribution × value per unit × 12, benefits in {md(f.currency)}")
     cols[1].metric("Realized to date", money(realized, f.currency),
                    delta=f"{pct(realized / planned) if planned and planned > 0 else '–'} of planned to date",
                    delta_color="off")
@@ -37,19 +37,21 @@ def render() -> None:
                    help="off_track, eroding, stale or exceeded dis-benefits")
 
     trend = q.realization_trend(f)
-    st.subheader(f"Realization trend ({f.currency}, cumulative)")
+    st.subheader(f"Realization trend ({md(f.currency)}, cumulative)")
     if trend.empty:
-        st.info(f"No {f.currency} benefits have started realizing under these filters.")
+        st.info(f"No {md(f.currency)} benefits have started realizing under these filters.")
     else:
         fig = go.Figure()
         palette = px.colors.qualitative.Safe
         for i, (portfolio, part) in enumerate(trend.groupby("portfolio", sort=True)):
             colour = palette[i % len(palette)]
-            fig.add_scatter(x=part["period_month"], y=part["cumulative_realized_value"], name=f"{portfolio} realized",
-                            mode="lines", line={"color": colour, "width": 3})
-            fig.add_scatter(x=part["period_month"], y=part["cumulative_planned_value"], name=f"{portfolio} planned",
-                            mode="lines", line={"color": colour, "width": 2, "dash": "dot"})
-        fig.update_layout(height=420, yaxis_title=f"cumulative value ({f.currency})", xaxis_title=None,
+            # legend names are plotly HTML: the portfolio name is escaped
+            fig.add_scatter(x=part["period_month"], y=part["cumulative_realized_value"],
+                            name=f"{plot_text(portfolio)} realized", mode="lines", line={"color": colour, "width": 3})
+            fig.add_scatter(x=part["period_month"], y=part["cumulative_planned_value"],
+                            name=f"{plot_text(portfolio)} planned", mode="lines",
+                            line={"color": colour, "width": 2, "dash": "dot"})
+        fig.update_layout(height=420, yaxis_title=f"cumulative value ({plot_text(f.currency)})", xaxis_title=None,
                           legend={"orientation": "h", "y": -0.2}, font={"size": 15}, margin={"t": 10})
         st.plotly_chart(fig, width="stretch")
         with st.expander("Monthly realized vs planned value"):
@@ -66,7 +68,9 @@ def render() -> None:
     with right:
         st.subheader("Status by portfolio")
         by_portfolio = q.status_by_portfolio(f)
-        fig = px.bar(by_portfolio, x="benefits", y="portfolio", color="status", orientation="h",
+        # portfolio names become tick labels and hover text (plotly HTML): escaped for the chart only
+        shown_by_portfolio = by_portfolio.assign(portfolio=plot_series(by_portfolio["portfolio"]))
+        fig = px.bar(shown_by_portfolio, x="benefits", y="portfolio", color="status", orientation="h",
                      color_discrete_map=STATUS_COLOURS, height=420)
         fig.update_layout(yaxis_title=None, legend={"orientation": "h", "y": -0.25}, font={"size": 15},
                           margin={"t": 10})
