@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.cli import main
 from pipelines.contract import SOURCES
 from pipelines.ingest import connect, load_source
-from pipelines.sql import QueryTimeout, ReadOnlySqlError, run_query
+from pipelines.sql import (
+    Limits,
+    QueryTimeout,
+    ReadOnlySqlError,
+    check_read_only,
+    execute_read_only,
+    open_read_only,
+    run_query,
+)
 
 
 @pytest.fixture
@@ -76,3 +86,257 @@ def test_cli_formats(small_warehouse, capsys):
 def test_cli_on_a_missing_warehouse(tmp_path, capsys):
     assert main(["sql", "SELECT 1", "--warehouse", str(tmp_path / "none.duckdb")]) == 1
     assert "run `brw run` first" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- issue 11, item 6:
+# EXPLAIN runs what it explains, so the statement inside is checked; connections are locked.
+
+FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-3+4", "@SUM(A1)", "\tTAB", "\rCR", "plain"]
+
+
+@pytest.fixture
+def tiny_db(tmp_path):
+    """A small DuckDB file made directly (fast): a table with formula-leading text cells."""
+    path = tmp_path / "tiny.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute("CREATE SCHEMA marts")
+    conn.execute("CREATE TABLE marts.notes (id INTEGER, note VARCHAR, amount DOUBLE)")
+    rows = [(i, text, -1.5 * i) for i, text in enumerate(FORMULAS)]
+    conn.executemany("INSERT INTO marts.notes VALUES (?, ?, ?)", rows)
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT 1",
+        "  -- a comment\n/* another */ SELECT 1;",
+        "WITH a AS (SELECT 1 AS x) SELECT * FROM a",
+        "FROM marts.notes",
+        "(SELECT 1) UNION ALL (SELECT 2)",
+        "VALUES (1), (2)",
+        "DESCRIBE marts.notes",
+        "SHOW TABLES",
+        "SUMMARIZE marts.notes",
+        "EXPLAIN SELECT 1",
+        "explain analyze select count(*) from marts.notes",
+        "EXPLAIN ANALYSE SELECT 1",
+        "EXPLAIN (FORMAT json) SELECT 1",
+        "EXPLAIN (SELECT 1) UNION SELECT 2",
+        "/* c */ EXPLAIN ANALYZE WITH a AS (SELECT 1) SELECT * FROM a",
+    ],
+)
+def test_reading_statements_pass_the_guard_and_run(tiny_db, statement):
+    check_read_only(statement)
+    conn = open_read_only(tiny_db, Limits())
+    try:
+        assert execute_read_only(conn, statement, Limits(max_rows=10)).frame is not None
+    finally:
+        conn.close()
+
+
+REFUSED = [
+    "EXPLAIN ANALYZE SET memory_limit='1MB'",
+    "EXPLAIN SET memory_limit='1MB'",
+    "explain analyse set threads = 1",
+    "EXPLAIN ANALYZE RESET memory_limit",
+    "EXPLAIN ANALYZE COPY (SELECT 42) TO '{out}'",
+    "EXPLAIN COPY (SELECT 42) TO '{out}'",
+    "EXPLAIN (FORMAT json) COPY (SELECT 42) TO '{out}'",
+    "EXPLAIN (ANALYZE, FORMAT json) COPY (SELECT 42) TO '{out}'",
+    "/* look */ EXPLAIN ANALYZE COPY (SELECT 42) TO '{out}'",
+    "-- look\nEXPLAIN /* ( */ ANALYZE COPY (SELECT 42) TO '{out}'",
+    "EXPLAIN ANALYZE EXPORT DATABASE '{dir}'",
+    "EXPLAIN ANALYZE PRAGMA memory_limit='1MB'",
+    "EXPLAIN ANALYZE CALL enable_profiling()",
+    "EXPLAIN ANALYZE CHECKPOINT",
+    "COPY (SELECT 42) TO '{out}'",
+    "/* hidden */ COPY (SELECT 42) TO '{out}'",
+    "SET memory_limit='1MB'",
+    "RESET memory_limit",
+    "SET VARIABLE x = 1",
+    "SET schema = 'marts'",
+    "USE marts",
+    "PRAGMA memory_limit='1MB'",
+    "PRAGMA enable_profiling",
+    "PRAGMA version",
+    "CALL enable_profiling()",
+    "CALL pragma_version()",
+    "ATTACH '{dir}/other.duckdb' AS other",
+    "DETACH tiny",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    "CHECKPOINT",
+    "FORCE CHECKPOINT",
+    "VACUUM",
+    "EXPORT DATABASE '{dir}'",
+    "PREPARE p AS SELECT 1",
+    "CREATE TEMP TABLE t AS SELECT 1",
+    "SELECT 1; SELECT 2",
+    "",
+]
+
+
+@pytest.mark.parametrize("template", REFUSED)
+def test_changing_statements_are_refused_before_anything_runs(tiny_db, tmp_path, template):
+    """Even on a connection with file access ON (as `brw sql --trusted` opens it), the guard alone
+    stops each of these: no file written, no setting changed."""
+    out, export = tmp_path / "x.csv", tmp_path / "export"
+    statement = template.format(out=out, dir=export)
+    with pytest.raises(ReadOnlySqlError):
+        check_read_only(statement)
+    conn = open_read_only(tiny_db, Limits(external_access=True, threads=2))
+    try:
+        before = conn.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
+        with pytest.raises(ReadOnlySqlError):
+            execute_read_only(conn, statement, Limits(max_rows=10))
+        after = conn.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
+        assert after == before
+        assert execute_read_only(conn, "SELECT count(*) AS n FROM marts.notes").frame["n"].tolist() == [len(FORMULAS)]
+    finally:
+        conn.close()
+    assert not out.exists() and not export.exists() and not (export / "other.duckdb").exists()
+
+
+def test_refusal_names_the_statement_inside_explain():
+    with pytest.raises(ReadOnlySqlError, match=r"read-only here: SET statements are refused \(inside EXPLAIN"):
+        check_read_only("EXPLAIN ANALYZE SET memory_limit='1MB'")
+    with pytest.raises(ReadOnlySqlError, match="read-only here: COPY statements"):
+        check_read_only("/* x */ EXPLAIN (FORMAT json) COPY (SELECT 42) TO 'x.csv'")
+
+
+SLIPPED_THROUGH = [
+    "EXPLAIN ANALYZE SET memory_limit='1MB'",
+    "SET memory_limit='1MB'",
+    "RESET memory_limit",
+    "SET threads = 1",
+    "SET enable_external_access = true",
+    "SET lock_configuration = false",
+    "PRAGMA memory_limit='1MB'",
+    "SELECT getenv('HOME')",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_text('/etc/passwd')",
+    "SELECT * FROM read_blob('/etc/passwd')",
+    "SELECT * FROM glob('/*')",
+    "SELECT * FROM sniff_csv('/etc/passwd')",
+    "COPY (SELECT 42) TO '{out}'",
+    "EXPLAIN ANALYZE COPY (SELECT 42) TO '{out}'",
+    "ATTACH '{out}.duckdb' AS other",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+]
+
+
+@pytest.mark.parametrize("template", SLIPPED_THROUGH)
+def test_ad_hoc_connection_is_locked_even_without_the_guard(tiny_db, tmp_path, template):
+    """Defence in depth: executed directly (as if the guard had missed it) on the connection
+    `brw sql` and the console use, each of these fails and changes nothing."""
+    out = tmp_path / "x.csv"
+    conn = open_read_only(tiny_db, Limits(max_rows=10, threads=2, external_access=False), duckdb_memory=500_000_000)
+    try:
+        with pytest.raises(duckdb.Error):
+            conn.execute(template.format(out=out)).fetchall()
+        settings = conn.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads'), "
+            "current_setting('enable_external_access'), current_setting('lock_configuration')"
+        ).fetchone()
+        assert settings == ("476.8 MiB", 2, False, True)
+        assert conn.execute("SELECT 42").fetchone() == (42,)
+    finally:
+        conn.close()
+    assert not out.exists() and not Path(f"{out}.duckdb").exists()
+
+
+@pytest.fixture
+def dashboard_connection(tiny_db):
+    from dashboards import queries
+
+    with queries._lock:
+        conn = queries._connection(tiny_db)
+    yield conn
+    with queries._lock:
+        conn.close()
+        queries._shared.clear()
+
+
+def test_explain_analyze_set_cannot_break_the_dashboards_shared_connection(dashboard_connection, tmp_path):
+    """The issue's case: EXPLAIN ANALYZE SET memory_limit='1MB' on the dashboard's connection made
+    every page of every session fail. Now the setting is locked and the next query still works."""
+    conn = dashboard_connection
+    for statement in ("EXPLAIN ANALYZE SET memory_limit='1MB'", "SET memory_limit='1MB'", "SET threads = 1",
+                      f"COPY (SELECT 42) TO '{tmp_path / 'x.csv'}'", "SELECT * FROM read_csv('/etc/passwd')",
+                      "SELECT * FROM glob('/*')", "SELECT * FROM read_text('/etc/passwd')"):
+        with pytest.raises(duckdb.Error):
+            conn.execute(statement).fetchall()
+    assert conn.execute("SELECT current_setting('memory_limit'), current_setting('lock_configuration')").fetchone() \
+        == ("1.8 GiB", True)
+    assert conn.execute("SELECT count(*) FROM marts.notes").fetchone() == (len(FORMULAS),)
+    assert not (tmp_path / "x.csv").exists()
+
+
+# --------------------------------------------------------------------------- `brw sql` exit codes and flags
+
+
+def test_cli_explain_analyze_copy_exits_2_and_writes_nothing(tiny_db, tmp_path, capsys):
+    out = tmp_path / "x.csv"
+    for extra in ([], ["--trusted"]):
+        code = main(["sql", f"EXPLAIN ANALYZE COPY (SELECT 42) TO '{out}'", "--warehouse", str(tiny_db), *extra])
+        assert code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: the warehouse is read-only here: COPY") and err.count("\n") == 1
+        assert not out.exists()
+    assert main(["sql", "EXPLAIN ANALYZE SET memory_limit='1MB'", "--warehouse", str(tiny_db)]) == 2
+    assert "SET statements are refused" in capsys.readouterr().err
+
+
+def test_cli_csv_escapes_formula_cells(tiny_db, capsys):
+    query = "SELECT id, note, amount FROM marts.notes ORDER BY id"
+    assert main(["sql", query, "--warehouse", str(tiny_db), "--format", "csv"]) == 0
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out, newline="")))
+    assert rows[0] == ["id", "note", "amount"]
+    assert [r[1] for r in rows[1:]] == ["'" + text if text != "plain" else text for text in FORMULAS]
+    assert [r[2] for r in rows[1:]] == [str(-1.5 * i) for i in range(len(FORMULAS))]  # numbers stay numbers
+
+
+def test_cli_errors_are_one_line_with_exit_1(tiny_db, capsys):
+    assert main(["sql", "SELECT nope FROM marts.notes", "--warehouse", str(tiny_db)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: Binder Error") and err.count("\n") == 1
+    assert main(["sql", "SELECT * FROM read_csv('/etc/passwd')", "--warehouse", str(tiny_db)]) == 1
+    err = capsys.readouterr().err
+    assert "file system operations are disabled" in err and err.count("\n") == 1
+
+
+def test_cli_trusted_reads_local_files_but_stays_read_only(tiny_db, tmp_path, capsys):
+    local = tmp_path / "local.csv"
+    local.write_text("a,b\n1,x\n2,y\n")
+    query = f"SELECT count(*) AS n FROM read_csv('{local}')"
+    assert main(["sql", query, "--warehouse", str(tiny_db)]) == 1  # external access off by default
+    capsys.readouterr()
+    assert main(["sql", query, "--warehouse", str(tiny_db), "--trusted", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"n": 2}]
+    assert main(["sql", "DELETE FROM marts.notes", "--warehouse", str(tiny_db), "--trusted"]) == 2
+    assert main(["sql", "SET memory_limit='1MB'", "--warehouse", str(tiny_db), "--trusted"]) == 2
+
+
+def test_cli_limit_flags(tiny_db, capsys):
+    wide = "SELECT repeat('x', 1000) AS s FROM range(5000)"
+    assert main(["sql", wide, "--warehouse", str(tiny_db), "--format", "csv", "--max-bytes", "100kB"]) == 0
+    captured = capsys.readouterr()
+    assert 90 <= len(captured.out.splitlines()) - 1 < 100
+    assert captured.err.startswith("note: first ") and "100 kB size cap" in captured.err
+    assert "--max-bytes" in captured.err
+    code = main(["sql", "SELECT count(*) FROM range(1000000000000)", "--warehouse", str(tiny_db), "--timeout", "0.5"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "0.5 s time limit" in err and "--timeout" in err and err.count("\n") == 1
+    with pytest.raises(SystemExit) as exc:
+        main(["sql", "SELECT 1", "--warehouse", str(tiny_db), "--memory-limit", "lots"])
+    assert exc.value.code == 2
+    assert main(["sql", "SELECT 42 AS n", "--warehouse", str(tiny_db), "--memory-limit", "0", "--timeout", "0",
+                 "--max-bytes", "0", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"n": 42}]

@@ -42,6 +42,16 @@ def version() -> float:
 
 _lock = threading.Lock()
 _shared: dict = {}  # the open read-only connection to the current read copy, and which file it is
+# The shared connection reads only what the pages ask for, yet it is locked down like an ad-hoc
+# one (issue 11, item 6): no files or URLs, a memory limit, and the configuration locked in the
+# connect config itself, so no statement can change a setting for every session.
+SHARED_CONFIG = {
+    "enable_external_access": False,
+    "memory_limit": "2GB",
+    "threads": min(4, os.cpu_count() or 1),
+    "lock_configuration": True,
+}
+_console_slots = threading.BoundedSemaphore(2)  # console queries running at once, one process each
 
 
 def _connection(path: Path) -> duckdb.DuckDBPyConnection:
@@ -53,7 +63,7 @@ def _connection(path: Path) -> duckdb.DuckDBPyConnection:
     if _shared.get("key") != key:
         if _shared.get("conn") is not None:
             _shared["conn"].close()  # DuckDB caches instances by path: close before reopening
-        _shared["conn"] = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+        _shared["conn"] = duckdb.connect(str(path), read_only=True, config=SHARED_CONFIG)
         _shared["key"] = key
     return _shared["conn"]
 
@@ -73,17 +83,29 @@ def read(sql: str, params: list | tuple | None = None) -> pd.DataFrame:
         return conn.execute(sql, list(params or [])).df()
 
 
-def console_query(sql: str, limit: int, timeout_s: float):
-    """The SQL console: one reading statement on the shared read-only connection, with limits."""
-    from pipelines.sql import execute_read_only
+class ConsoleBusy(RuntimeError):
+    """Every console slot is taken by other sessions' queries."""
 
+
+def console_query(sql: str, limits=None):
+    """The SQL console: one reading statement against the published copy within `limits`
+    (default pipelines.sql.CONSOLE_LIMITS: rows, bytes, seconds, memory). It runs in its own
+    short-lived read-only worker process (pipelines.sql.run_query), not on the shared connection:
+    a heavy query neither holds the pages of other sessions nor takes this process's memory."""
+    from pipelines.sql import CONSOLE_LIMITS, run_query
+
+    limits = limits or CONSOLE_LIMITS
     path = source_path()
-    with _lock:
-        cursor = _connection(path).cursor()
-        try:
-            return execute_read_only(cursor, sql, limit, timeout_s)
-        finally:
-            cursor.close()
+    if not path.exists():
+        raise WarehouseUnavailable(
+            f"No warehouse has been published at {path} yet: run the pipeline first (`brw run` or `make run`)."
+        )
+    if not _console_slots.acquire(timeout=limits.timeout_s or None):
+        raise ConsoleBusy("the console is busy with other sessions' queries; try again in a moment")
+    try:
+        return run_query(path, sql, limits)
+    finally:
+        _console_slots.release()
 
 
 @st.cache_data(show_spinner=False)

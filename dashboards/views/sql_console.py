@@ -1,4 +1,6 @@
-"""SQL console: read-only ad-hoc SQL over the published warehouse, with a row and a time limit."""
+"""SQL console: read-only ad-hoc SQL over the published warehouse, within stated limits (rows,
+result size, seconds, memory: pipelines.sql.CONSOLE_LIMITS). Each query runs in its own worker
+process (dashboards.queries.console_query), so one heavy query costs no other session anything."""
 
 from __future__ import annotations
 
@@ -8,15 +10,24 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.views import common
-from pipelines.sql import QueryTimeout, ReadOnlySqlError
+from pipelines.sql import CONSOLE_LIMITS, QueryMemoryLimit, QueryTimeout, ReadOnlySqlError, human_size
 
 EXAMPLE = """SELECT s.status, count(*) AS benefits, sum(s.cumulative_realized_value) AS realized
 FROM marts.fct_benefit_status s
 GROUP BY s.status
 ORDER BY benefits DESC"""
 
-ROW_LIMIT = 5_000
-TIME_LIMIT_S = 10.0
+LIMITS = CONSOLE_LIMITS
+ROW_LIMIT = LIMITS.max_rows
+TIME_LIMIT_S = LIMITS.timeout_s
+
+
+def limits_caption() -> str:
+    return (
+        f"Read-only, one statement. Limits per query: at most {LIMITS.max_rows:,} rows and "
+        f"{human_size(LIMITS.max_bytes)} of results, {LIMITS.timeout_s:g} s, {human_size(LIMITS.memory_limit)} "
+        "of memory; no files or URLs. Statements that write or change settings are refused."
+    )
 
 
 def render() -> None:
@@ -36,21 +47,28 @@ def render() -> None:
                 st.dataframe(part[["column_name", "data_type"]], hide_index=True, width="stretch")
     with left:
         sql = st.text_area("Read-only SQL (one statement)", EXAMPLE, height=180, key="sql_text")
-        st.caption(f"At most {ROW_LIMIT:,} rows and {TIME_LIMIT_S:g} s. Statements that write are refused.")
+        st.caption(limits_caption())
         if st.button("Run", type="primary", key="sql_run"):
             started = time.monotonic()
             try:
-                result = queries.console_query(sql, ROW_LIMIT, TIME_LIMIT_S)
+                result = queries.console_query(sql, LIMITS)
             except ReadOnlySqlError as exc:
                 st.error(f"Refused: {exc}")
                 return
             except QueryTimeout as exc:
-                st.error(str(exc))
+                st.error(f"Stopped: {exc}. Aggregate, filter or add a LIMIT to ask for less.")
+                return
+            except QueryMemoryLimit as exc:
+                st.error(f"Stopped: {exc}. Select fewer or narrower columns, or aggregate first.")
+                return
+            except queries.ConsoleBusy as exc:
+                st.warning(str(exc))
                 return
             except Exception as exc:  # a DuckDB error: unknown column, syntax ...
                 st.error(f"Query failed: {exc}")
                 return
             took = time.monotonic() - started
-            note = f" (first {ROW_LIMIT:,} shown)" if result.truncated else ""
-            st.success(f"{len(result.frame):,} rows in {took:.2f} s{note}")
+            st.success(f"{len(result.frame):,} rows in {took:.2f} s")
+            if result.truncated:
+                st.warning(f"Result cut: {result.note()}. Aggregate, filter or add a LIMIT to see the rest.")
             common.table(result.frame, "result", "query_result.csv")
