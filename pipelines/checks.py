@@ -14,12 +14,15 @@ from __future__ import annotations
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
+from pipelines.reports import md_text
+
 QUARANTINE_WARN_RATE = 0.05
 
 
 def _markdown(rows: list[tuple], header: tuple[str, ...], limit: int = 20) -> MetadataValue:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows[:limit]]
+    # Cells hold source text (file names, KPI names, owners): shown as text, never as Markdown.
+    lines += ["| " + " | ".join(md_text(v) for v in row) + " |" for row in rows[:limit]]
     if len(rows) > limit:
         lines.append(f"… and {len(rows) - limit} more")
     return MetadataValue.md("\n".join(lines))

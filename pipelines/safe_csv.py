@@ -37,6 +37,7 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
         series = out.iloc[:, position]
         if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
             out.isetitem(position, series.map(escape_cell))
+    out.columns = [escape_cell(c) for c in out.columns]  # a column alias can be a formula too
     return out
 
 
@@ -69,7 +70,7 @@ def write_dict_rows(
     """csv.DictWriter with every text cell escaped (for files written row by row)."""
     writers = {end: csv.DictWriter(out, fieldnames=list(fieldnames), lineterminator=end) for end in ("\n", "\r\n")}
     if header:
-        writers[_line_end(fieldnames)].writeheader()
+        writers[_line_end(fieldnames)].writerow({name: escape_cell(name) for name in fieldnames})
     for row in rows:
         cells = {k: escape_cell(v) for k, v in row.items()}
         writers[_line_end(cells.values())].writerow(cells)

@@ -24,6 +24,7 @@ from pipelines import checks
 from pipelines.contract import SOURCES, Source
 from pipelines.ingest import SourceContractError, load_source, quarantine_samples
 from pipelines.plan import PLANNED_TAG, invalidate
+from pipelines.reports import md_text
 from pipelines.resources import WarehouseResource, run_as_of
 
 
@@ -88,7 +89,7 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
                 "files_rejected": len(result.rejected_files),
                 "moved_to_quarantine": result.moved_to_quarantine,
                 "quarantine_by_reason": MetadataValue.json(result.reasons),
-                "quarantine_sample": MetadataValue.md("\n".join(f"- {s}" for s in samples) or "none"),
+                "quarantine_sample": MetadataValue.md("\n".join(f"- {md_text(s)}" for s in samples) or "none"),
             },
             check_results=check_results,
         )
