@@ -38,6 +38,24 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sql.add_argument("--limit", type=int, default=None, help="at most this many rows")
 
+    def _size(value: str) -> int:
+        from pipelines.sql import parse_size
+
+        try:
+            return parse_size(value) or 0  # 0: no limit (None: the flag was not given)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+
+    sql.add_argument("--timeout", type=float, default=None, metavar="S",
+                     help="stop the query after S seconds (default 60; 0 = no limit)")
+    sql.add_argument("--memory-limit", type=_size, default=None, metavar="SIZE",
+                     help="memory the query may use, e.g. 4GB (default 2GB; 0 = no limit)")
+    sql.add_argument("--max-bytes", type=_size, default=None, metavar="SIZE",
+                     help="stop reading the result at this size, e.g. 1GB (default 256MB; 0 = no limit)")
+    sql.add_argument("--trusted", action="store_true",
+                     help="a trusted local analyst: files and URLs readable (read_csv, read_parquet ...), "
+                          "no time or memory limit unless given; still read-only, writing statements still refused")
+
     gen = sub.add_parser("generate", help="write a synthetic source directory (SPEC section 2)")
     gen.add_argument("--out", required=True, help="directory to write")
     gen.add_argument("--projects", type=int, default=30)
@@ -95,12 +113,17 @@ def print_load_summary(settings: Settings, run_id: str, out=None) -> None:
             ).fetchall()
         )
         landing_total = conn.execute("SELECT count(*) FROM audit.loaded_files").fetchone()[0]
-        return audit, reasons, landing_total
+        rejected = conn.execute(
+            """SELECT source_file, detail FROM audit.quarantine WHERE run_id = ? AND reason = 'rejected_file'
+            ORDER BY source_file""",
+            [run_id],
+        ).fetchall()
+        return audit, reasons, landing_total, rejected
 
     data = read_warehouse(settings, fetch)
     if data is None:  # nothing to read: the run failed before it
         return
-    audit, reasons, landing_total = data
+    audit, reasons, landing_total, rejected = data
     print("\nLoaded this run (rows):", file=out)
     print(f"  {'file':<48}{'read':>10}{'loaded':>10}{'quarantined':>13}", file=out)
     landing = [row for row in audit if row[0] == "kpi_measurements"]
@@ -118,6 +141,11 @@ def print_load_summary(settings: Settings, run_id: str, out=None) -> None:
     if reasons:
         text = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
         print(f"Quarantined by reason: {text} (see audit.quarantine)", file=out)
+    if rejected:
+        print("Files rejected whole (the rest of their batch loaded; fix and drop them again):", file=out)
+        for source_file, detail in rejected[:SHOWN]:
+            print(f"  {source_file}: {detail}", file=out)
+        _more(rejected, "rejected files (audit.quarantine, reason rejected_file)", out)
 
 
 STATUS_ORDER = (
@@ -178,78 +206,118 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.source_dir.is_dir():
         print(f"error: source directory {settings.source_dir} does not exist", file=sys.stderr)
         return 2
+    import signal
+    import threading
+    import traceback
+
+    from pipelines import failures
+
+    # Every failure ends in one line naming the step, the cause and what to do (pipelines.failures);
+    # `step` is what this function is doing outside the Dagster job. SIGTERM stops the run like
+    # Ctrl-C (Dagster forwards it to dbt); dbt dies with this process even on kill -9
+    # (pipelines.processes).
     started = time.monotonic()
-    from pipelines.dbt_manifest import ensure_manifest
-    from pipelines.plan import PLANNED_TAG, invalidate, plan_run, record_state
-
-    ensure_manifest()
-    plan = plan_run(settings.warehouse, settings.source_dir, settings.as_of, everything=args.all)
-    for reason in plan.reasons:
-        print(f"plan: {reason}")
-    if plan.nothing_to_do:
-        print(f"Nothing changed since run {plan.last_run_id[:8]} (sources, as of, dbt project, ingestion code): "
-              "the warehouse is up to date. `brw run --all` rebuilds everything.")
-        from pipelines.publish import publish_read_copy, read_copy_path
-
-        if not read_copy_path(settings.warehouse).exists():  # deleted since: the dashboard needs it
-            print(f"published the missing read copy {publish_read_copy(settings.warehouse)}")
-        return 0
-    from dagster import DagsterInstance
-
-    from pipelines import progress
-    from pipelines.assets.dbt import brw_dbt_assets
-    from pipelines.definitions import ALL_ASSETS_JOB, build_definitions
-    from pipelines.ingest import connect
-
-    defs = build_definitions(settings)
-    job = defs.resolve_job_def(ALL_ASSETS_JOB)
-    selection = plan.asset_keys(defs, brw_dbt_assets)
-    if selection is not None:
-        total = len(defs.resolve_asset_graph().get_all_asset_keys())
-        print(f"plan: {len(selection)} of {total} assets")
-    if settings.warehouse.exists():  # a failed run leaves no state: the next one rebuilds everything
-        with contextlib.closing(connect(settings.warehouse)) as conn:
-            invalidate(conn)
-    home = os.environ.get("DAGSTER_HOME")
-    if home:
-        Path(home).mkdir(parents=True, exist_ok=True)
-        instance = DagsterInstance.get()
-    else:
-        instance = DagsterInstance.ephemeral()
-    # dagster-dbt echoes dbt's own log to stdout: keep it in a file, show progress lines instead.
-    log_dir = settings.warehouse.parent / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"brw-run-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    progress.STREAM = sys.stdout
+    step, log_path = "start", None
+    previous_sigterm = None
+    if threading.current_thread() is threading.main_thread():
+        previous_sigterm = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        with instance, open(log_path, "w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
-            result = job.execute_in_process(
-                instance=instance, run_config={"loggers": {"brw_progress": {}}}, raise_on_error=False,
-                asset_selection=selection, tags={PLANNED_TAG: "true"},
-            )
+        log_dir = settings.warehouse.parent / "logs"
+        step = f"start (creating the log folder {log_dir})"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = log_dir / f"brw-run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        from pipelines.dbt_manifest import ensure_manifest
+        from pipelines.plan import PLANNED_TAG, invalidate, plan_run, record_state
+
+        step = "dbt parse (preparing the manifest)"
+        ensure_manifest()
+        step = "plan (reading the last run's state from the warehouse)"
+        plan = plan_run(settings.warehouse, settings.source_dir, settings.as_of, everything=args.all)
+        for reason in plan.reasons:
+            print(f"plan: {reason}")
+        if plan.nothing_to_do:
+            print(f"Nothing changed since run {plan.last_run_id[:8]} (sources, as of, dbt project, ingestion code): "
+                  "the warehouse is up to date. `brw run --all` rebuilds everything.")
+            from pipelines.publish import publish_read_copy, read_copy_path
+
+            if not read_copy_path(settings.warehouse).exists():  # deleted since: the dashboard needs it
+                step = "publish (the dashboard's read copy)"
+                print(f"published the missing read copy {publish_read_copy(settings.warehouse)}")
+            return 0
+        step = "loading the Dagster definitions"
+        from dagster import DagsterInstance
+
+        from pipelines import progress
+        from pipelines.assets.dbt import brw_dbt_assets
+        from pipelines.definitions import ALL_ASSETS_JOB, build_definitions
+        from pipelines.ingest import connect
+
+        defs = build_definitions(settings)
+        job = defs.resolve_job_def(ALL_ASSETS_JOB)
+        selection = plan.asset_keys(defs, brw_dbt_assets)
+        if selection is not None:
+            total = len(defs.resolve_asset_graph().get_all_asset_keys())
+            print(f"plan: {len(selection)} of {total} assets")
+        if settings.warehouse.exists():  # a failed run leaves no state: the next one rebuilds everything
+            step = f"opening the warehouse {settings.warehouse}"
+            with contextlib.closing(connect(settings.warehouse)) as conn:
+                invalidate(conn)
+        step = "starting the Dagster run"
+        home = os.environ.get("DAGSTER_HOME")
+        if home:
+            Path(home).mkdir(parents=True, exist_ok=True)
+            instance = DagsterInstance.get()
+        else:
+            instance = DagsterInstance.ephemeral()
+        # dagster-dbt echoes dbt's own log to stdout: keep it in a file, show progress lines instead.
+        progress.STREAM = sys.stdout
+        try:
+            with instance, open(log_path, "w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+                result = job.execute_in_process(
+                    instance=instance, run_config={"loggers": {"brw_progress": {}}}, raise_on_error=False,
+                    asset_selection=selection, tags={PLANNED_TAG: "true"},
+                )
+        finally:
+            progress.STREAM = None
+        if result.success:
+            step = "recording the run's state in the warehouse"
+            with contextlib.closing(connect(settings.warehouse)) as conn:
+                record_state(conn, plan.fingerprints, result.run_id)
+        try:
+            print_load_summary(settings, result.run_id)
+            if selection is not None:
+                selected = {tuple(key.path) for key in selection}
+                unchanged = [s.path + ("/" if s.landing_folder else "") for s in SOURCES if ("raw", s.name) not in selected]
+                if unchanged:
+                    print(f"  not read, unchanged since run {plan.last_run_id[:8]}: {', '.join(unchanged)}")
+            print_benefit_summary(settings)
+            print_delivery_summary(settings)
+        except Exception as exc:  # the summary only reads: it never turns the run into a failure
+            print(f"(run summary not shown: {failures.root_cause(failures.chain_of(exc))})")
+        print(f"dbt log: {log_path}")
+        took = time.monotonic() - started
+        if result.success:
+            print(f"\nbrw run succeeded in {took:.1f} s (run {result.run_id[:8]})")
+            return 0
+        failure, details = failures.from_run(result, settings.warehouse, log_path)
+        failures.append_to_log(log_path, details)
+        print(f"\nbrw run failed after {took:.1f} s (run {result.run_id[:8]}). The warehouse keeps the data of the last "
+              "successful load of every failed asset; the next `brw run` rebuilds everything.", file=sys.stderr)
+        print(failure.line(), file=sys.stderr)
+        return 130 if failure.kind == "interrupted" else 1
+    except KeyboardInterrupt as exc:
+        print(f"\n{failures.describe(exc, step, settings.warehouse).line()}", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        logged = failures.append_to_log(log_path, [f"--- {step}\n{traceback.format_exc()}"])
+        failure = failures.describe(exc, step, settings.warehouse, log_path if logged else None)
+        if not logged and failure.kind == "other":
+            traceback.print_exc()  # an unknown cause and no log to keep its traceback in
+        print(f"\n{failure.line()}", file=sys.stderr)
+        return 1
     finally:
-        progress.STREAM = None
-    if result.success:
-        with contextlib.closing(connect(settings.warehouse)) as conn:
-            record_state(conn, plan.fingerprints, result.run_id)
-    print_load_summary(settings, result.run_id)
-    if selection is not None:
-        selected = {tuple(key.path) for key in selection}
-        unchanged = [s.path + ("/" if s.landing_folder else "") for s in SOURCES if ("raw", s.name) not in selected]
-        if unchanged:
-            print(f"  not read, unchanged since run {plan.last_run_id[:8]}: {', '.join(unchanged)}")
-    print_benefit_summary(settings)
-    print_delivery_summary(settings)
-    print(f"dbt log: {log_path}")
-    took = time.monotonic() - started
-    if result.success:
-        print(f"\nbrw run succeeded in {took:.1f} s (run {result.run_id[:8]})")
-        return 0
-    failed = [e.step_key for e in result.all_events if e.is_step_failure]
-    print(f"\nbrw run FAILED in {took:.1f} s: {', '.join(failed) or 'see the log above'}", file=sys.stderr)
-    print("The warehouse keeps the data of the last successful load of every failed asset.", file=sys.stderr)
-    print("The next `brw run` rebuilds everything.", file=sys.stderr)
-    return 1
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
 
 
 def print_delivery_summary(settings: Settings, out=None) -> None:
@@ -311,23 +379,48 @@ def _more(items: list, what: str, out) -> None:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from pipelines.sql import QueryTimeout, ReadOnlySqlError, run_query
+    """Exit 0 with the result, 2 when the statement is refused (nothing ran), 1 for any other
+    error (missing warehouse, DuckDB error, time or memory limit); errors are one line on stderr."""
+    from pipelines.safe_csv import frame_to_csv
+    from pipelines.sql import CLI_LIMITS, QueryMemoryLimit, QueryTimeout, ReadOnlySqlError, run_query
+
+    limits = CLI_LIMITS
+    if args.trusted:
+        limits = dataclasses.replace(limits, external_access=True, timeout_s=None, memory_limit=None, threads=None)
+    changes = {"max_rows": args.limit}
+    if args.timeout is not None:
+        changes["timeout_s"] = args.timeout or None
+    if args.memory_limit is not None:
+        changes["memory_limit"] = args.memory_limit or None
+    if args.max_bytes is not None:
+        changes["max_bytes"] = args.max_bytes or None
+    limits = dataclasses.replace(limits, **changes)
+
+    def fail(exc: BaseException, hint: str = "") -> None:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        print(f"error: {lines[0] if lines else type(exc).__name__}{hint}", file=sys.stderr)
 
     settings = Settings.resolve(warehouse=args.warehouse)
     try:
-        result = run_query(settings.warehouse, args.query, limit=args.limit)
+        result = run_query(settings.warehouse, args.query, limits)
     except ReadOnlySqlError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        fail(exc)
         return 2
-    except (FileNotFoundError, QueryTimeout) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except QueryTimeout as exc:
+        fail(exc, " (--timeout S changes it)")
         return 1
-    except Exception as exc:  # DuckDB errors: unknown table, bad column ...
-        print(f"error: {exc}", file=sys.stderr)
+    except QueryMemoryLimit as exc:
+        fail(exc, " (--memory-limit SIZE changes it)")
+        return 1
+    except Exception as exc:  # missing warehouse, DuckDB errors: unknown table, bad column ...
+        fail(exc)
         return 1
     frame = result.frame
+    if result.truncated:
+        hint = " (--max-bytes SIZE changes it)" if result.truncated_by == "bytes" else ""
+        print(f"note: {result.note()}{hint}", file=sys.stderr)
     if args.format == "csv":
-        frame.to_csv(sys.stdout, index=False)
+        frame_to_csv(frame, sys.stdout)  # formula-leading text cells escaped (issue 11, item 8)
     elif args.format == "json":
         print(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2))
     else:
@@ -369,15 +462,20 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     settings = Settings.resolve(warehouse=args.warehouse)
     settings.export()
     app = REPO_ROOT / "dashboards" / "app.py"
+    # Streamlit through pipelines.processes, which ends the process promptly once Streamlit stops
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        sys.executable, "-m", "pipelines.processes", "streamlit", "run", str(app),
         "--server.port", str(args.port), "--server.address", args.address, "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
     ]
     from pipelines.publish import read_copy_path
 
     print(f"brw dashboard: http://{args.address}:{args.port} (reads {read_copy_path(settings.warehouse)})", flush=True)
-    return subprocess.call(cmd)
+    if os.name != "posix":
+        return subprocess.call(cmd)
+    # Become the server: signals (Ctrl-C, SIGTERM, a killed terminal) reach Streamlit itself, and
+    # no child is left serving when `brw dashboard` is killed.
+    os.execv(sys.executable, cmd)
 
 
 COMMANDS = {"run": cmd_run, "sql": cmd_sql, "generate": cmd_generate, "dashboard": cmd_dashboard}
@@ -390,6 +488,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside the places that report it themselves (brw run does)
+        print(f"\nbrw {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

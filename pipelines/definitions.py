@@ -16,6 +16,7 @@ from pipelines.assets.publish import warehouse_read_copy
 from pipelines.assets.reports import benefit_alerts, board_pack
 from pipelines.dbt_manifest import dbt_executable
 from pipelines.jobs import ALL_ASSETS_JOB, board_cycle, landing_refresh, materialize_all
+from pipelines.processes import dbt_executable_for
 from pipelines.progress import progress_logger
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import daily_refresh, monthly_board_cycle
@@ -40,7 +41,8 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
                 as_of=settings.as_of.isoformat() if settings.as_of else "",
                 reports_dir=str(settings.reports_dir),
             ),
-            "dbt": BrwDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            # dbt through a wrapper that makes it die with this process (pipelines.processes)
+            "dbt": BrwDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable_for(dbt_executable())),
         },
         # The multiprocess executor re-imports the code location per step: ~10x slower on 2 cores.
         executor=in_process_executor,

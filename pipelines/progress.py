@@ -12,6 +12,8 @@ import time
 
 from dagster import AssetCheckSeverity, DagsterEventType, logger
 
+from pipelines.failures import chain_of, root_cause
+
 
 # Where progress goes. `brw run` sets it to the terminal before it sends the raw dbt output (which
 # dagster-dbt writes to sys.stdout) to a log file.
@@ -48,11 +50,12 @@ class ProgressHandler(logging.Handler):
             took = time.monotonic() - self.step_started.get(step, self.started)
             self._print(f"ok {step} ({took:.1f}s)")
         elif kind == DagsterEventType.STEP_FAILURE:
+            # the root cause, not Dagster's "Error occurred while executing op" wrapper
             data = event.step_failure_data
-            error = data.user_failure_data.description if data and data.user_failure_data else None
-            if not error and data and data.error:
-                error = data.error.message.strip()
-            self._print(f"FAILED {step}: {error}")
+            links = chain_of(data.error) if data else []
+            if data and data.user_failure_data and data.user_failure_data.description:
+                links.append(("", data.user_failure_data.description))
+            self._print(f"FAILED {step}: {root_cause(links)}")
         elif kind == DagsterEventType.ASSET_MATERIALIZATION and step.startswith("brw_dbt"):
             self.dbt_nodes += 1
             key = event.asset_key.to_user_string() if event.asset_key else "?"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.processes import kill_process_group
 from tests.conftest import REPO_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -45,26 +46,28 @@ def dashboard(portfolio_warehouse):
         pytest.skip("Debian chromium is not installed (.ci/run installs it: apt-get install chromium)")
     port = free_port()
     env = {**os.environ, "BRW_WAREHOUSE": str(portfolio_warehouse)}
+    # its own process group, stopped whole in the finalizer: no server outlives the test
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "dashboard", "--warehouse", str(portfolio_warehouse),
          "--port", str(port), "--address", "127.0.0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"brw dashboard did not start: {proc.stdout.read()}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            kill_process_group(proc, timeout=5)
+            pytest.fail(f"brw dashboard did not start: {proc.stdout.read()}")
+        yield url
+    finally:
+        kill_process_group(proc)
 
 
 def test_every_page_renders_in_a_real_browser(dashboard):

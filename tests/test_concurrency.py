@@ -17,6 +17,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines.processes import kill_process_group
 from pipelines.publish import read_copy_path
 from tests.conftest import APP, PORTFOLIO, PORTFOLIO_AS_OF, open_page
 
@@ -38,20 +39,25 @@ def test_pipeline_runs_while_the_dashboard_is_reading(portfolio_warehouse, tmp_p
         [sys.executable, "-m", "pipelines.cli", "run", "--source", str(source), "--warehouse", str(warehouse),
          "--as-of", PORTFOLIO_AS_OF, "--all"],  # the same sources: --all, or there is nothing to do
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        start_new_session=True,  # stopped whole (with its dbt child) if the test fails half-way
     )
-    renders, pages = 0, ("", "benefit", "delivery-health", "data-quality")
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
-    deadline = time.monotonic() + 300
-    while run.poll() is None and time.monotonic() < deadline:
-        url = pages[renders % len(pages)]
-        if url:
-            open_page(at, url)
-        else:
-            at.run()
-        assert not at.exception, f"page /{url} raised while the pipeline was running: {at.exception}"
-        assert not at.info or "run the pipeline first" not in at.info[0].value
-        renders += 1
-    output = run.communicate(timeout=60)[0]
+    try:
+        renders, pages = 0, ("", "benefit", "delivery-health", "data-quality")
+        at = AppTest.from_file(str(APP), default_timeout=60).run()
+        deadline = time.monotonic() + 300
+        while run.poll() is None and time.monotonic() < deadline:
+            url = pages[renders % len(pages)]
+            if url:
+                open_page(at, url)
+            else:
+                at.run()
+            assert not at.exception, f"page /{url} raised while the pipeline was running: {at.exception}"
+            assert not at.info or "run the pipeline first" not in at.info[0].value
+            renders += 1
+        output = run.communicate(timeout=60)[0]
+    finally:
+        if run.poll() is None:
+            kill_process_group(run, timeout=5)
     assert run.returncode == 0, output
     assert renders >= 10, f"only {renders} page renders happened during the run"
     assert read_copy_path(warehouse).stat().st_mtime_ns > before  # a new copy was published
@@ -68,7 +74,7 @@ def test_a_reader_of_the_write_file_would_block_the_pipeline(portfolio_warehouse
         [sys.executable, "-c",
          "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); print('open', flush=True); time.sleep(30)",
          str(warehouse)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
     )
     try:
         assert reader.stdout.readline().strip() == "open"
@@ -80,5 +86,4 @@ def test_a_reader_of_the_write_file_would_block_the_pipeline(portfolio_warehouse
         monkeypatch.setenv("BRW_WAREHOUSE", str(portfolio_warehouse))
         assert queries.read("SELECT count(*) AS n FROM marts.dim_project")["n"].iloc[0] == 2
     finally:
-        reader.kill()
-        reader.wait()
+        kill_process_group(reader, timeout=1)

@@ -13,8 +13,10 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from pipelines.dbt_manifest import dbt_executable
 from pipelines.jobs import FULL_REFRESH_TAG
 from pipelines.plan import PLANNED_TAG, invalidate
+from pipelines.processes import child_env, pid_alive
 from pipelines.resources import WarehouseResource, run_as_of
 from pipelines.settings import DBT_PROJECT_DIR
 
@@ -46,6 +48,12 @@ class BrwDbtCliResource(DbtCliResource):
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
+
+    def cli(self, args, **kwargs):
+        """dbt runs through pipelines/dbt_child (see definitions), which reads these variables to
+        die with this process: a `kill -9` of `brw run` leaves no dbt writing the warehouse."""
+        os.environ.update(child_env(dbt_executable()))
+        return super().cli(args, **kwargs)
 
     def _initialize_dbt_core_adapter(self, args):
         """No dbt adapter inside the Dagster process (it costs ~2 s of imports per run).
@@ -112,3 +120,7 @@ def prune_run_folders(keep: int) -> None:
     )
     for folder in folders[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
+    for tmp in _TARGET.glob(".partial_parse.*.tmp"):  # left by a run killed while it copied
+        pid = tmp.name.split(".")[2]
+        if not (pid.isdigit() and pid_alive(int(pid))):
+            tmp.unlink(missing_ok=True)
