@@ -408,12 +408,14 @@ def execute_read_only(conn: duckdb.DuckDBPyConnection, sql: str, limits: Limits 
 # --------------------------------------------------------------------------- the worker
 
 
-def _rss(pid: int) -> int | None:
-    """Resident memory of `pid` in bytes (Linux /proc), None where unknown."""
+def _rss(pid: int, field: str = "VmRSS") -> int | None:
+    """Resident memory of `pid` in bytes (Linux /proc), None where unknown. `VmHWM`: its peak
+    since it started its program (getrusage's ru_maxrss would include the peak of the process
+    it was forked from)."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         return None
@@ -457,7 +459,7 @@ def _worker_main(workdir: str) -> int:
         header = {"status": "memory", "message": str(exc)}
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises QueryFailed
         header = {"status": "error", "message": str(exc).strip() or type(exc).__name__}
-    header["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    header["peak_rss"] = _rss(os.getpid(), "VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     (work / "header.tmp").write_text(json.dumps(header), encoding="utf-8")
     os.replace(work / "header.tmp", work / "header.json")
     return 0

@@ -85,3 +85,39 @@ def open_page(at, url_path: str):
     assert matches, f"no page registered at /{url_path}: {list(at._registered_pages.values())}"
     at._page_hash = matches[0]
     return at.run()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_dashboard(warehouse: Path, port: int, env: dict | None = None, timeout: float = 90.0, **popen):
+    """`brw dashboard` on 127.0.0.1:port in its own process group, once /_stcore/health answers.
+    The caller stops it with pipelines.processes.kill_process_group (nothing outlives a test)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from pipelines.processes import kill_process_group
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "dashboard", "--warehouse", str(warehouse),
+         "--port", str(port), "--address", "127.0.0.1"],
+        env=env or {**os.environ, "BRW_WAREHOUSE": str(warehouse)}, start_new_session=True, **popen,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    output = proc.stdout.read() if proc.stdout is not None and proc.poll() is not None else ""
+    kill_process_group(proc, timeout=5)
+    pytest.fail(f"brw dashboard did not start: {output}")

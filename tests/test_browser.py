@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from pipelines.processes import kill_process_group
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, free_port, start_dashboard
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -34,12 +31,6 @@ PAGES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def dashboard(portfolio_warehouse):
     if not Path(CHROMIUM).exists():
@@ -47,24 +38,9 @@ def dashboard(portfolio_warehouse):
     port = free_port()
     env = {**os.environ, "BRW_WAREHOUSE": str(portfolio_warehouse)}
     # its own process group, stopped whole in the finalizer: no server outlives the test
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "dashboard", "--warehouse", str(portfolio_warehouse),
-         "--port", str(port), "--address", "127.0.0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True,
-    )
+    proc = start_dashboard(portfolio_warehouse, port, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            kill_process_group(proc, timeout=5)
-            pytest.fail(f"brw dashboard did not start: {proc.stdout.read()}")
         yield url
     finally:
         kill_process_group(proc)

@@ -1,6 +1,9 @@
 {#- SPEC section 7: fct_benefit_monthly has every month from month(realization_start) to the
     evaluation month for every valid benefit that has started. Returns the benefits whose months
-    vanished (issue 11: one mistyped year once emptied this table while the run exited 0). -#}
+    vanished (issue 11: one mistyped year once emptied this table while the run exited 0).
+    In Dagster it is an asset check of fct_benefit_monthly. -#}
+
+{{ config(meta={'dagster': {'ref': {'name': 'fct_benefit_monthly'}}}) }}
 
 with expected as (
 
