@@ -987,7 +987,7 @@ def load_source(
             conn.execute(duplicate_key_sql(source))
         result.files = _file_counts(conn, files)
         reloaded = [rel for _, rel, _ in todo if rel in known and rel not in rejected] if source.landing_folder else None
-        if source.landing_folder and reloaded is not None:
+        if source.landing_folder:
             # A file loaded before and now rejected loses its old rows too: its content changed.
             gone = [rel for rel in rejected if rel in known]
             if gone:
@@ -1015,6 +1015,11 @@ def load_source(
                           for file, rel, digest in todo if digest != LINK_OUT]
             if remembered:
                 conn.executemany("INSERT OR REPLACE INTO audit.loaded_files VALUES (?, ?, ?, ?, ?)", remembered)
+            linked_out = [rel for _, rel, digest in todo if digest == LINK_OUT]
+            if linked_out:  # a file loaded before and now a link out: forget its old content
+                conn.execute(
+                    f"DELETE FROM audit.loaded_files WHERE source_file IN ({', '.join(literal(f) for f in linked_out)})"
+                )
         result.table_rows = conn.execute(f"SELECT count(*) FROM raw.{source.name}").fetchone()[0]
         conn.execute("COMMIT")
     except BaseException:
