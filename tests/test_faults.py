@@ -437,11 +437,7 @@ def test_a_warehouse_locked_by_another_process_fails_in_one_line(portfolio_wareh
     )
     try:
         assert holder.stdout.readline().strip() == "open"
-        run = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", "run", "--source", str(portfolio_warehouse.parent / "source"),
-             "--warehouse", str(warehouse), "--as-of", PORTFOLIO_AS_OF],
-            capture_output=True, text=True, env=_env(), timeout=300,
-        )
+        run = _brw_run(portfolio_warehouse.parent / "source", warehouse)
     finally:
         kill_process_group(holder, timeout=1)
     assert run.returncode == 1, run.stdout + run.stderr
@@ -449,6 +445,15 @@ def test_a_warehouse_locked_by_another_process_fails_in_one_line(portfolio_wareh
     assert line.startswith("brw run FAILED at plan"), run.stderr
     assert f"locked by PID {holder.pid}" in line and "What to do: close that process" in line
     assert "Traceback" not in run.stderr
+
+
+def _brw_run(source: Path, warehouse: Path) -> subprocess.CompletedProcess:
+    """`brw run` of the portfolio as a separate process, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", "--source", str(source),
+         "--warehouse", str(warehouse), "--as-of", PORTFOLIO_AS_OF],
+        capture_output=True, text=True, env=_env(), timeout=300,
+    )
 
 
 def _unwritable_folder(tmp_path: Path) -> Path:
@@ -472,11 +477,7 @@ def _unwritable_folder(tmp_path: Path) -> Path:
 def test_a_warehouse_in_a_folder_that_cannot_be_written_fails_in_one_line(tmp_path):
     folder = _unwritable_folder(tmp_path)
     try:
-        run = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", "run", "--source", str(PORTFOLIO),
-             "--warehouse", str(folder / "brw.duckdb"), "--as-of", PORTFOLIO_AS_OF],
-            capture_output=True, text=True, env=_env(), timeout=300,
-        )
+        run = _brw_run(PORTFOLIO, folder / "brw.duckdb")
     finally:
         if folder.is_relative_to(tmp_path):
             folder.chmod(0o755)
