@@ -36,7 +36,7 @@ def rows_reconcile(conn: duckdb.DuckDBPyConnection, source: str, run_id: str) ->
                (SELECT count(*) FROM raw.{source} r WHERE r._source_file = a.source_file AND r._run_id = a.run_id)
                    AS rows_in_raw,
                (SELECT count(*) FROM audit.quarantine q WHERE q.source_file = a.source_file AND q.run_id = a.run_id
-                        AND q.reason <> 'rejected_file')
+                        AND q.source = a.source AND q.reason <> 'rejected_file')
                    AS rows_in_quarantine
         FROM audit.load_audit a
         WHERE a.source = ? AND a.run_id = ?
@@ -74,8 +74,7 @@ def quarantine_rate(
     worst = max((rate for *_, rate in rows), default=0.0)
     rejected = conn.execute(
         """SELECT q.source_file, q.detail FROM audit.quarantine q
-        JOIN audit.load_audit a ON a.source_file = q.source_file AND a.run_id = q.run_id
-        WHERE a.source = ? AND q.run_id = ? AND q.reason = 'rejected_file' ORDER BY q.source_file""",
+        WHERE q.source = ? AND q.run_id = ? AND q.reason = 'rejected_file' ORDER BY q.source_file""",
         [source, run_id],
     ).fetchall()
     description = (

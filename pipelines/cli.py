@@ -29,8 +29,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--source", help="source directory (env BRW_SOURCE_DIR; default seeds/)")
     _add_warehouse(run)
     run.add_argument("--as-of", help="as-of date YYYY-MM-DD (env BRW_AS_OF; default today)")
+    run.add_argument("--mapping", help="a sources.yml mapping your own exports (env BRW_MAPPING; "
+                                       "default <source>/sources.yml when present)")
     run.add_argument("--all", action="store_true",
                      help="rebuild everything, not only what changed since the last run")
+
+    sources = sub.add_parser("sources", help="check or start the mapping of your own exports (sources.yml)")
+    sources_sub = sources.add_subparsers(dest="sources_command", required=True)
+    check = sources_sub.add_parser("check", help="dry run: what each table would load and reject; writes nothing")
+    check.add_argument("--source", help="source directory (env BRW_SOURCE_DIR; default seeds/)")
+    check.add_argument("--mapping", help="the mapping file (env BRW_MAPPING; default <source>/sources.yml)")
+    check.add_argument("--as-of", help="as-of date YYYY-MM-DD for the plausible-date window (default today)")
+    init = sources_sub.add_parser("init", help="write a starter sources.yml from the headers of the files in DIR")
+    init.add_argument("dir", help="the directory holding your exports")
+    init.add_argument("--force", action="store_true", help="overwrite an existing sources.yml")
 
     sql = sub.add_parser("sql", help="read-only SQL against the warehouse")
     sql.add_argument("query", help="one SELECT / WITH / DESCRIBE / SHOW statement")
@@ -197,14 +209,34 @@ def print_benefit_summary(settings: Settings, out=None) -> None:
             )
 
 
+def _mapping_for(settings: Settings):
+    """(the mapping, or None for contract-format files), or raise MappingError."""
+    from pipelines.mapping import find_mapping, load_mapping
+
+    path = find_mapping(settings.source_dir, settings.mapping)
+    return load_mapping(path) if path else None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = Settings.resolve(args.source, args.warehouse, args.as_of)
+    settings = Settings.resolve(args.source, args.warehouse, args.as_of, args.mapping)
     if settings.as_of is None:  # a CLI run is as of the day it starts
         settings = dataclasses.replace(settings, as_of=date.today())
     settings.export()
     print(f"brw run: sources {settings.source_dir}\n         warehouse {settings.warehouse}\n         as of {settings.as_of}")
     if not settings.source_dir.is_dir():
         print(f"error: source directory {settings.source_dir} does not exist", file=sys.stderr)
+        return 2
+    # A mapping is checked against its inputs before anything is loaded (README, "Your own exports").
+    from pipelines.mapping import MappingError, validate
+
+    try:
+        mapping = _mapping_for(settings)
+        if mapping is not None:
+            with contextlib.closing(duckdb_memory()) as conn:
+                validate(conn, mapping, settings.source_dir)
+            print(f"         mapping {mapping.path} ({len(mapping.tables)} tables mapped)")
+    except MappingError as exc:
+        print(f"error: the mapping cannot be used; nothing was loaded:\n{exc}", file=sys.stderr)
         return 2
     import signal
     import threading
@@ -232,7 +264,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         step = "dbt parse (preparing the manifest)"
         ensure_manifest()
         step = "plan (reading the last run's state from the warehouse)"
-        plan = plan_run(settings.warehouse, settings.source_dir, settings.as_of, everything=args.all)
+        plan = plan_run(settings.warehouse, settings.source_dir, settings.as_of, everything=args.all, mapping=mapping)
         for reason in plan.reasons:
             print(f"plan: {reason}")
         if plan.nothing_to_do:
@@ -478,7 +510,58 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     os.execv(sys.executable, cmd)
 
 
-COMMANDS = {"run": cmd_run, "sql": cmd_sql, "generate": cmd_generate, "dashboard": cmd_dashboard}
+def duckdb_memory():
+    import duckdb
+
+    conn = duckdb.connect(":memory:")
+    conn.execute("SET TimeZone = 'UTC'")
+    return conn
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from pipelines.mapping import MappingError
+
+    if args.sources_command == "init":
+        from pipelines.sources_init import write_starter
+
+        folder = Path(args.dir).expanduser().resolve()
+        if not folder.is_dir():
+            print(f"error: {folder} is not a directory", file=sys.stderr)
+            return 2
+        try:
+            path, report = write_starter(folder, force=args.force)
+        except FileExistsError:
+            print(f"error: {folder / 'sources.yml'} exists; --force overwrites it", file=sys.stderr)
+            return 2
+        for line in report:
+            print(line)
+        print(f"wrote {path}: fill in the TODOs, then `brw sources check --source {folder}`")
+        return 0
+
+    from pipelines.sources_check import check_sources, format_report
+
+    settings = Settings.resolve(args.source, None, args.as_of, args.mapping)
+    if not settings.source_dir.is_dir():
+        print(f"error: source directory {settings.source_dir} does not exist", file=sys.stderr)
+        return 2
+    try:
+        mapping = _mapping_for(settings)
+    except MappingError as exc:
+        print(f"error: the mapping cannot be used:\n{exc}", file=sys.stderr)
+        return 2
+    print(f"brw sources check: {settings.source_dir} (nothing is written)", flush=True)
+    reports, error = check_sources(settings.source_dir, mapping, settings.effective_as_of,
+                                   progress=lambda m: print(m, file=sys.stderr, flush=True))
+    if error:
+        print(f"error: the mapping cannot be used; nothing was loaded:\n{error}", file=sys.stderr)
+        return 2
+    for line in format_report(reports, mapping.path if mapping else None):
+        print(line)
+    return 1 if any(r.error for r in reports) else 0
+
+
+COMMANDS = {"run": cmd_run, "sql": cmd_sql, "generate": cmd_generate, "dashboard": cmd_dashboard,
+            "sources": cmd_sources}
 
 
 def main(argv: list[str] | None = None) -> int:

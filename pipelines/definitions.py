@@ -10,7 +10,7 @@ from dagster import Definitions, in_process_executor
 from dagster._loggers import colored_console_logger
 
 from pipelines.assets.dbt import BrwDbtCliResource, brw_dbt_assets, dbt_project
-from pipelines.assets.ingest import INGEST_ASSETS
+from pipelines.assets.ingest import ingest_assets
 from pipelines.assets.checks import MART_CHECKS
 from pipelines.assets.publish import warehouse_read_copy
 from pipelines.assets.reports import benefit_alerts, board_pack
@@ -26,10 +26,21 @@ from pipelines.settings import Settings
 __all__ = ["ALL_ASSETS_JOB", "build_definitions", "defs"]
 
 
+def _mapping(settings: Settings):
+    """The source mapping for lineage, or None (none, or not usable: the run reports why)."""
+    from pipelines.mapping import MappingError, find_mapping, load_mapping
+
+    try:
+        path = find_mapping(settings.source_dir, settings.mapping)
+        return load_mapping(path) if path else None
+    except MappingError:
+        return None
+
+
 def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or Settings.resolve()
     return Definitions(
-        assets=[*INGEST_ASSETS, brw_dbt_assets, warehouse_read_copy, benefit_alerts, board_pack],
+        assets=[*ingest_assets(_mapping(settings)), brw_dbt_assets, warehouse_read_copy, benefit_alerts, board_pack],
         asset_checks=MART_CHECKS,
         jobs=[materialize_all, board_cycle, landing_refresh],
         schedules=[daily_refresh, monthly_board_cycle],
@@ -40,6 +51,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
                 source_dir=str(settings.source_dir),
                 as_of=settings.as_of.isoformat() if settings.as_of else "",
                 reports_dir=str(settings.reports_dir),
+                mapping=str(settings.mapping or ""),
             ),
             # dbt through a wrapper that makes it die with this process (pipelines.processes)
             "dbt": BrwDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable_for(dbt_executable())),

@@ -62,6 +62,7 @@ class FileLoad:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    rows_skipped: int = 0  # mapped inputs: blank rows and rows the mapping's filter leaves out (not read)
 
 
 @dataclass
@@ -107,7 +108,8 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
     column_name VARCHAR,
     detail VARCHAR,
     run_id VARCHAR NOT NULL,
-    loaded_at TIMESTAMP NOT NULL
+    loaded_at TIMESTAMP NOT NULL,
+    source VARCHAR
 );
 CREATE TABLE IF NOT EXISTS audit.load_audit (
     source_file VARCHAR NOT NULL,
@@ -156,6 +158,15 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 def ensure_warehouse(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the raw and audit schemas and tables (idempotent)."""
     conn.execute(AUDIT_DDL)
+    # Warehouses from before mapped sources: one input file may now feed two tables, so each
+    # quarantined row also names its table (filled from the load audit for older rows).
+    conn.execute("ALTER TABLE audit.quarantine ADD COLUMN IF NOT EXISTS source VARCHAR")
+    if conn.execute("SELECT count(*) FROM audit.quarantine WHERE source IS NULL").fetchone()[0]:
+        conn.execute(
+            """UPDATE audit.quarantine q SET source = a.source FROM (
+                   SELECT source_file, any_value(source) AS source FROM audit.load_audit GROUP BY source_file
+               ) a WHERE q.source IS NULL AND a.source_file = q.source_file"""
+        )
     for source in SOURCES:
         conn.execute(raw_table_ddl(source))
 
@@ -339,16 +350,34 @@ def _case(rules: list[tuple[str, str, str, str]], pick: Callable[[tuple[str, str
     return f"CASE\n        {whens}\n    END"
 
 
-def check_sql(source: Source, window: DateWindow | None = None) -> str:
+@dataclass
+class MappedStage:
+    """What a mapped source adds to the checks (pipelines.mapping): the input's record, a
+    conversion error per mapped column (checked first), and how messages name each column."""
+
+    columns: list[str]  # the mapped contract columns: each has an e__<column> message in `_stage`
+    reasons: dict[str, str]  # column -> reason of its conversion error (bad_enum, bad_type)
+    labels: dict[str, str]  # column -> `stage ← 'Phase'`
+
+    @property
+    def stage_columns(self) -> list[str]:
+        return ["_record", "_record_key", "_record_value", *(f"e__{c}" for c in self.columns)]
+
+    def rules(self) -> list[tuple[str, str, str, str]]:
+        return [(self.reasons[c], c, f"e__{c} IS NOT NULL", f"e__{c}") for c in self.columns]
+
+
+def check_sql(source: Source, window: DateWindow | None = None, mapped: MappedStage | None = None) -> str:
     """SQL that types `_stage` and gives each row its first broken rule, as temp table `_checked`.
 
     Needs the PARSE_MACROS on the connection."""
-    raw_cols = ",\n        ".join(stage_columns(source))
+    raw_cols = ",\n        ".join(stage_columns(source) + (mapped.stage_columns if mapped else []))
     typed = ",\n        ".join(f"{typed_expr(c)} AS {quote(c.name)}" for c in source.columns)
-    rules = row_rules(source, window)
+    rules = (mapped.rules() if mapped else []) + row_rules(source, window)
+    labels = mapped.labels if mapped else {}
     reason = _case(rules, lambda r: literal(r[0]))
     column = _case(rules, lambda r: literal(r[1]))
-    detail = _case(rules, lambda r: f"'column {r[1]}: ' || {r[3]}")
+    detail = _case(rules, lambda r: f"{literal('column ' + labels.get(r[1], r[1]) + ': ')} || {r[3]}")
     return f"""
 CREATE OR REPLACE TEMP TABLE _checked AS
 WITH typed AS (
@@ -697,9 +726,10 @@ def stage_columns(source: Source) -> list[str]:
     return cols + [pretyped_name(c.name) for c in source.columns if c.type in PRETYPED]
 
 
-def _create_stage(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
+def _create_stage(conn: duckdb.DuckDBPyConnection, source: Source, mapped: MappedStage | None = None) -> None:
     cols = [f"{raw_name(c.name)} VARCHAR" for c in source.columns]
     cols += [f"{pretyped_name(c.name)} {c.sql_type}" for c in source.columns if c.type in PRETYPED]
+    cols += [f"{quote(c)} VARCHAR" for c in (mapped.stage_columns if mapped else [])]
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _stage (_source_file VARCHAR, _row_number BIGINT, {', '.join(cols)})"
     )
@@ -778,7 +808,7 @@ def _conflicting_duplicates(
             SELECT _source_file, _row_number, CAST(to_json(struct_pack({cols})) AS VARCHAR),
                    'conflicting_duplicate', 'value',
                    'column value: ' || CAST(value AS VARCHAR) || ' conflicts with a value loaded later '
-                   || 'for the same kpi_id, measured_on and recorded_at', $run_id, $loaded_at
+                   || 'for the same kpi_id, measured_on and recorded_at', $run_id, $loaded_at, {literal(source.name)}
             FROM raw.{source.name}
             WHERE {others} AND ({key}) IN (SELECT ({key}) FROM _conflict_keys)
             """,
@@ -792,7 +822,7 @@ def _conflicting_duplicates(
 
 def _write(
     conn: duckdb.DuckDBPyConnection, source: Source, files: list[str], run_id: str, loaded_at: datetime,
-    reloaded: list[str] | None = None,
+    reloaded: list[str] | None = None, mapped: bool = False,
 ) -> None:
     """Replace the raw rows and the quarantine of `files` with the checked batch; audit it.
 
@@ -811,22 +841,33 @@ def _write(
         "WHERE _reason IS NULL",  # _checked is already in file and row order
         {"run_id": run_id, "loaded_at": loaded_at},
     )
-    write_quarantine(conn, source, files, run_id, loaded_at)
+    write_quarantine(conn, source, files, run_id, loaded_at, mapped)
 
 
 def write_quarantine(
-    conn: duckdb.DuckDBPyConnection, source: Source, files: list[str], run_id: str, loaded_at: datetime
+    conn: duckdb.DuckDBPyConnection, source: Source, files: list[str], run_id: str, loaded_at: datetime,
+    mapped: bool = False,
 ) -> None:
+    """Bad rows of `files` replace their earlier quarantine. A mapped row keeps the input's own
+    record (its columns as the user's file names them), not the contract's."""
     names = ", ".join(literal(f) for f in files)
-    params = {"run_id": run_id, "loaded_at": loaded_at}
-    conn.execute(f"DELETE FROM audit.quarantine WHERE source_file IN ({names})")
+    params = {"run_id": run_id, "loaded_at": loaded_at, "source": source.name}
+    if mapped and not source.landing_folder:  # the input's name may change between runs
+        conn.execute("DELETE FROM audit.quarantine WHERE source = $source", {"source": source.name})
+    conn.execute(f"DELETE FROM audit.quarantine WHERE source = $source AND source_file IN ({names})",
+                 {"source": source.name})
+    record = (
+        "CASE WHEN _record_key IS NULL THEN _record "
+        "ELSE CAST(json_merge_patch(_record, json_object(_record_key, _record_value)) AS VARCHAR) END"
+        if mapped else record_expr(source)
+    )
     conn.execute(
         f"""
         INSERT INTO audit.quarantine
-        SELECT _source_file, _row_number, {record_expr(source)}, _reason, _column, _detail, $run_id, $loaded_at
+        SELECT _source_file, _row_number, {record}, _reason, _column, _detail, $run_id, $loaded_at, $source
         FROM _checked WHERE _reason IS NOT NULL
         UNION ALL
-        SELECT source_file, row_number, record, 'malformed_row', NULL, detail, $run_id, $loaded_at
+        SELECT source_file, row_number, record, 'malformed_row', NULL, detail, $run_id, $loaded_at, $source
         FROM _malformed
         ORDER BY 1, 2
         """,
@@ -874,17 +915,30 @@ def inside_source_dir(path: Path, source_dir: Path, shown: str) -> None:
 
 
 def _reject_file(
-    conn: duckdb.DuckDBPyConnection, rel: str, error: SourceContractError, run_id: str, loaded_at: datetime
+    conn: duckdb.DuckDBPyConnection, source: Source, rel: str, error: SourceContractError, run_id: str,
+    loaded_at: datetime,
 ) -> None:
     """A landing file that cannot be read at all: one quarantine record for the file."""
     detail = str(error)
     if detail.startswith(rel + ": "):
         detail = detail[len(rel) + 2:]
-    conn.execute("DELETE FROM audit.quarantine WHERE source_file = ?", [rel])
+    conn.execute("DELETE FROM audit.quarantine WHERE source = ? AND source_file = ?", [source.name, rel])
     conn.execute(
-        "INSERT INTO audit.quarantine VALUES (?, ?, NULL, 'rejected_file', ?, ?, ?, ?)",
-        [rel, error.row_number, error.column, detail, run_id, loaded_at],
+        "INSERT INTO audit.quarantine VALUES (?, ?, NULL, 'rejected_file', ?, ?, ?, ?, ?)",
+        [rel, error.row_number, error.column, detail, run_id, loaded_at, source.name],
     )
+
+
+def _clear_source(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """An absent optional file (or a table the mapping declares absent): the table is empty."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(f"DELETE FROM raw.{source.name}")
+        conn.execute("DELETE FROM audit.quarantine WHERE source = ?", [source.name])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def load_source(
@@ -897,12 +951,15 @@ def load_source(
     only_files: Iterable[str] | None = None,
     as_of: date | None = None,
     window: DateWindow | None = None,
+    mapping=None,
 ) -> LoadResult:
     """Validate and load one source (a file, or the landing folder's new and changed files).
 
     `only_files` (landing folder only): consider just these file names, e.g. the files a sensor
     saw complete; other new files wait for a later run. `window`: the plausible dates (default:
     the window of `as_of`, default today, from the BRW_EARLIEST_DATE / BRW_YEARS_AHEAD settings).
+    `mapping` (a `pipelines.mapping.Mapping`): when it maps this source, its inputs are read
+    through it instead of the contract file (README, "Your own exports").
     """
     source_dir = Path(source_dir)
     loaded_at = loaded_at or datetime.now(timezone.utc).replace(tzinfo=None)
@@ -912,8 +969,50 @@ def load_source(
     result = LoadResult(source.name)
     path = source_dir / source.path
     rejected: dict[str, SourceContractError] = {}
+    table_map = mapping.table(source.name) if mapping is not None else None
+    mapped = None
 
-    if source.landing_folder:
+    if table_map is not None:
+        from pipelines import mapping as mapping_mod
+
+        if table_map.absent:
+            log(f"{source.name}: declared absent in {mapping.path.name if mapping.path else 'the mapping'}; "
+                f"raw.{source.name} left empty")
+            _clear_source(conn, source)
+            return result
+        inputs = mapping_mod.input_files(source_dir, source.name, table_map)
+        if not inputs and not source.landing_folder:
+            raise SourceContractError(
+                f"{table_map.input.file}: the input of tables.{source.name} in the mapping matches no file in {source_dir}"
+            )
+        mapped = mapping_mod.mapped_stage(source, table_map)
+        known = dict(conn.execute("SELECT source_file, content_hash FROM audit.loaded_files").fetchall())
+        wanted = set(only_files) if only_files and source.landing_folder else None
+        todo = []
+        for file in inputs:
+            rel = Path(os.path.relpath(file, source_dir)).as_posix()
+            try:
+                inside_source_dir(file, source_dir, rel)
+            except SourceContractError as exc:
+                if not source.landing_folder:
+                    raise
+                rejected[rel] = exc
+                todo.append((file, rel, LINK_OUT))
+                continue
+            path_rel, rel = rel, mapping_mod.file_label(source_dir, file, table_map)
+            if wanted is not None and not {path_rel, rel, file.name} & wanted:
+                continue
+            if source.landing_folder:
+                digest = f"{file_hash(file)}:{mapping.table_digest(source.name)}"
+                if known.get(rel) == digest:
+                    result.skipped_files.append(rel)
+                    continue
+                todo.append((file, rel, digest))
+            else:
+                todo.append((file, rel, ""))
+        if result.skipped_files:
+            log(f"{source.name}: {len(result.skipped_files)} mapped files already loaded, {len(todo)} new or changed")
+    elif source.landing_folder:
         if not path.is_dir():
             raise SourceContractError(f"{source.path}/: required landing folder is missing in {source_dir}")
         inside_source_dir(path, source_dir, f"{source.path}/")
@@ -943,14 +1042,7 @@ def load_source(
             if source.required:
                 raise SourceContractError(f"{source.path}: required file is missing in {source_dir}")
             log(f"{source.path}: optional file absent; raw.{source.name} left empty")
-            conn.execute("BEGIN TRANSACTION")
-            try:
-                conn.execute(f"DELETE FROM raw.{source.name}")
-                conn.execute("DELETE FROM audit.quarantine WHERE source_file = ?", [source.path])
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            _clear_source(conn, source)
             result.table_rows = 0
             return result
         inside_source_dir(path, source_dir, source.path)
@@ -962,30 +1054,36 @@ def load_source(
 
     # Reading happens in temporary tables before the transaction: a reader error (the fast CSV
     # path giving up) must not abort the transaction that writes the warehouse.
-    _create_stage(conn, source)
+    _create_stage(conn, source, mapped)
+    skipped: dict[str, int] = {}
     for file, rel, _digest in todo:
         if rel in rejected:
             continue
-        if not source.landing_folder:
-            stage_file(conn, source, file, rel)  # a single file that cannot be read fails the source
-            continue
         try:
-            stage_file(conn, source, file, rel)
-        except SourceContractError as exc:  # this file only: the rest of the batch loads
-            rejected[rel] = exc
+            if mapped is not None:
+                skipped[rel] = mapping_mod.stage_input(conn, source, table_map, mapping, source_dir, file)
+                log(f"{rel}: read through the mapping ({skipped[rel]:,} blank or filtered rows skipped)")
+            else:
+                stage_file(conn, source, file, rel)
+        except SourceContractError as exc:
+            if not source.landing_folder:
+                raise  # a single file that cannot be read fails the source
+            rejected[rel] = exc  # this file only: the rest of the batch loads
             conn.execute(f"DELETE FROM _stage WHERE _source_file = {literal(rel)}")
             conn.execute(f"DELETE FROM _malformed WHERE source_file = {literal(rel)}")
     files = [rel for _, rel, _ in todo if rel not in rejected]
 
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute(check_sql(source, window))
+        conn.execute(check_sql(source, window, mapped))
         if source.landing_folder:
             # Exact duplicates count once (they load; the current view keeps one of them).
             result.moved_to_quarantine = _conflicting_duplicates(conn, source, files, run_id, loaded_at)
         else:
             conn.execute(duplicate_key_sql(source))
         result.files = _file_counts(conn, files)
+        for f in result.files:
+            f.rows_skipped = skipped.get(f.source_file, 0)
         reloaded = [rel for _, rel, _ in todo if rel in known and rel not in rejected] if source.landing_folder else None
         if source.landing_folder:
             # A file loaded before and now rejected loses its old rows too: its content changed.
@@ -995,9 +1093,9 @@ def load_source(
                     f"DELETE FROM raw.{source.name} WHERE _source_file IN ({', '.join(literal(f) for f in gone)})"
                 )
         if files:
-            _write(conn, source, files, run_id, loaded_at, reloaded)
+            _write(conn, source, files, run_id, loaded_at, reloaded, mapped=mapped is not None)
         for rel, exc in rejected.items():
-            _reject_file(conn, rel, exc, run_id, loaded_at)
+            _reject_file(conn, source, rel, exc, run_id, loaded_at)
             result.rejected_files[rel] = str(exc)
             result.files.append(FileLoad(rel, reasons={"rejected_file": 1}))
             log(f"rejected: {exc}")
@@ -1028,13 +1126,16 @@ def load_source(
     return result
 
 
-def quarantine_samples(conn: duckdb.DuckDBPyConnection, files: Iterable[str], limit: int = 5) -> list[str]:
+def quarantine_samples(
+    conn: duckdb.DuckDBPyConnection, files: Iterable[str], limit: int = 5, source: str | None = None
+) -> list[str]:
     names = list(files)
     if not names:
         return []
+    only = f"source = {literal(source)} AND " if source else ""
     rows = conn.execute(
         f"""SELECT source_file, row_number, detail FROM audit.quarantine
-        WHERE source_file IN ({', '.join(literal(f) for f in names)})
+        WHERE {only}source_file IN ({', '.join(literal(f) for f in names)})
         ORDER BY source_file, row_number LIMIT {int(limit)}"""
     ).fetchall()
     return [f"{f} row {r}: {d}" for f, r, d in rows]

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
     recorded_at TIMESTAMP NOT NULL
 );
 """
-_INGEST_CODE = (REPO_ROOT / "pipelines" / "contract.py", REPO_ROOT / "pipelines" / "ingest.py")
+_INGEST_CODE = tuple(REPO_ROOT / "pipelines" / name for name in ("contract.py", "ingest.py", "mapping.py"))
 
 
 def _hash_bytes(chunks) -> str:
@@ -57,7 +57,18 @@ def _hash_bytes(chunks) -> str:
     return digest.hexdigest()[:32]
 
 
-def source_fingerprint(source_dir: Path, source: Source) -> str:
+def source_fingerprint(source_dir: Path, source: Source, mapping=None) -> str:
+    table_map = mapping.table(source.name) if mapping is not None else None
+    if table_map is not None:  # a mapped table: its mapping and its input files
+        from pipelines.mapping import input_files, input_signatures
+
+        if table_map.absent:
+            return "absent"
+        if source.landing_folder:
+            signatures = input_signatures(source_dir, source.name, table_map)
+            return _hash_bytes([mapping.table_digest(source.name), *(f"{n}|{s}|{m}" for n, (s, m) in sorted(signatures.items()))])
+        files = input_files(source_dir, source.name, table_map)
+        return _hash_bytes([mapping.table_digest(source.name), *(x for f in files for x in (f.name, f.read_bytes()))])
     path = Path(source_dir) / source.path
     if source.landing_folder:
         if not path.is_dir():
@@ -77,8 +88,8 @@ def _tree_fingerprint(project_dir: Path) -> str:
     return _hash_bytes(x for f in files for x in (str(f.relative_to(project_dir)), f.read_bytes()))
 
 
-def fingerprints(source_dir: Path, as_of: date) -> dict[str, str]:
-    items = {f"source:{s.name}": source_fingerprint(source_dir, s) for s in SOURCES}
+def fingerprints(source_dir: Path, as_of: date, mapping=None) -> dict[str, str]:
+    items = {f"source:{s.name}": source_fingerprint(source_dir, s, mapping) for s in SOURCES}
     items["as_of"] = as_of.isoformat()
     items["dbt_project"] = _tree_fingerprint(DBT_PROJECT_DIR)
     items["ingest_code"] = _hash_bytes(p.read_bytes() for p in _INGEST_CODE)
@@ -147,8 +158,8 @@ def read_state(conn: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], str | N
     return {item: fp for item, fp, _ in rows}, (rows[0][2] if rows else None)
 
 
-def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = False) -> RunPlan:
-    current = fingerprints(source_dir, as_of)
+def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = False, mapping=None) -> RunPlan:
+    current = fingerprints(source_dir, as_of, mapping)
     if everything:
         return RunPlan(True, ["--all: everything"], fingerprints=current)
     if not Path(warehouse).exists():

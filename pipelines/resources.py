@@ -24,6 +24,7 @@ class WarehouseResource(ConfigurableResource):
     source_dir: str
     as_of: str = ""  # YYYY-MM-DD; empty: the day the run starts
     reports_dir: str = ""  # where alerts and board packs are written
+    mapping: str = ""  # a sources.yml elsewhere; empty: <source_dir>/sources.yml when present
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -37,6 +38,13 @@ class WarehouseResource(ConfigurableResource):
     @property
     def source_path(self) -> Path:
         return Path(self.source_dir)
+
+    def load_mapping(self):
+        """The source mapping (pipelines.mapping.Mapping), or None: contract-format files."""
+        from pipelines.mapping import find_mapping, load_mapping
+
+        path = find_mapping(self.source_path, self.mapping or None)
+        return load_mapping(path) if path else None
 
 
 def run_as_of(context, warehouse: WarehouseResource) -> date:

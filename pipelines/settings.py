@@ -92,6 +92,7 @@ class Settings:
     warehouse: Path
     as_of: date | None  # None: today, decided when each run starts (long-running `dg dev`)
     reports_dir: Path = DEFAULT_REPORTS_DIR
+    mapping: Path | None = None  # --mapping / BRW_MAPPING; else <source>/sources.yml when present
 
     @classmethod
     def resolve(
@@ -99,6 +100,7 @@ class Settings:
         source_dir: str | Path | None = None,
         warehouse: str | Path | None = None,
         as_of: str | date | None = None,
+        mapping: str | Path | None = None,
     ) -> Settings:
         env = os.environ
         source = source_dir or env.get("BRW_SOURCE_DIR") or DEFAULT_SOURCE_DIR
@@ -107,11 +109,13 @@ class Settings:
         if as_of_value is not None and not isinstance(as_of_value, date):
             as_of_value = parse_as_of(str(as_of_value))
         reports = Path(env.get("BRW_REPORTS_DIR") or DEFAULT_REPORTS_DIR)
+        mapping_value = mapping or env.get("BRW_MAPPING") or None
         return cls(
             Path(source).expanduser().resolve(),
             Path(wh).expanduser().resolve(),
             as_of_value,
             reports.expanduser().resolve(),
+            Path(mapping_value).expanduser().resolve() if mapping_value else None,
         )
 
     @property
@@ -125,3 +129,5 @@ class Settings:
         os.environ["BRW_REPORTS_DIR"] = str(self.reports_dir)
         if self.as_of is not None:
             os.environ["BRW_AS_OF"] = self.as_of.isoformat()
+        if self.mapping is not None:
+            os.environ["BRW_MAPPING"] = str(self.mapping)

@@ -8,6 +8,7 @@ keys are the dbt sources' (`raw/<table>`), so the graph reads raw → staging �
 
 from dagster import (
     AssetCheckSpec,
+    AssetSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -47,7 +48,8 @@ def _schema(source: Source) -> TableSchema:
     )
 
 
-def build_ingest_asset(source: Source) -> AssetsDefinition:
+def build_ingest_asset(source: Source, input_key: AssetKey | None = None) -> AssetsDefinition:
+    """The ingest asset of one source; `input_key`: the mapped input it reads (for lineage)."""
     kinds = {"duckdb", "parquet", "csv"} if source.landing_folder else {"duckdb", "csv"}
     key = raw_asset_key(source)
     check_specs = [
@@ -63,9 +65,16 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
             with warehouse.connect() as conn:
                 if context.run.tags.get(PLANNED_TAG) != "true":
                     invalidate(conn)  # raw changes outside `brw run`'s plan: it rebuilds everything next
+                mapping = warehouse.load_mapping()
+                if mapping is not None and mapping.table(source.name) is not None:
+                    from pipelines.mapping import validate
+
+                    validate(conn, mapping, warehouse.source_path, tables=[source.name])
+                    context.log.info(f"{source.name}: read through the mapping {mapping.path}")
                 result = load_source(conn, source, warehouse.source_path, run_id, log=context.log.info,
-                                     only_files=files or None, as_of=run_as_of(context, warehouse))
-                samples = quarantine_samples(conn, [f.source_file for f in result.files])
+                                     only_files=files or None, as_of=run_as_of(context, warehouse),
+                                     mapping=mapping)
+                samples = quarantine_samples(conn, [f.source_file for f in result.files], source=source.name)
                 check_results = [checks.rows_reconcile(conn, source.name, run_id),
                                  checks.quarantine_rate(conn, source.name, run_id)]
         except SourceContractError as exc:
@@ -97,7 +106,7 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
     common = dict(
         key=key,
         group_name="ingest",
-        deps=[AssetKey(["raw", upstream]) for upstream in source.upstream],
+        deps=[AssetKey(["raw", upstream]) for upstream in source.upstream] + ([input_key] if input_key else []),
         description=f"{source.description}\n\nLoaded from `{source.path}` in the source directory.",
         kinds=kinds,
         metadata={"source_path": source.path, "dagster/column_schema": _schema(source)},
@@ -121,3 +130,33 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
 
 
 INGEST_ASSETS = [build_ingest_asset(source) for source in SOURCES]
+
+
+def mapped_input_specs(mapping) -> dict[str, AssetSpec]:
+    """{table: the external asset of its mapped input}: the UI's lineage shows file → raw table."""
+    specs = {}
+    for name, table_map in (mapping.tables.items() if mapping is not None else []):
+        if table_map.absent or table_map.input is None:
+            continue
+        spec = table_map.input
+        suffix = spec.file.rsplit(".", 1)[-1].lower() if "." in spec.file else "file"
+        kind = "excel" if suffix in ("xlsx", "xlsm", "xlsb", "xls", "ods") else suffix
+        where = f", sheet {spec.sheet!r}" if spec.sheet is not None else ""
+        specs[name] = AssetSpec(
+            key=AssetKey(["source_files", name]),
+            group_name="source_files",
+            description=f"`{spec.file}`{where} in the source directory, mapped onto `{name}` by "
+                        f"{mapping.path.name if mapping.path else 'the mapping'} (README, 'Your own exports').",
+            kinds={kind},
+            metadata={"input": spec.file, "mapping": str(mapping.path or "")},
+        )
+    return specs
+
+
+def ingest_assets(mapping) -> list:
+    """The ingest assets, and for a mapped source directory the input files they read."""
+    specs = mapped_input_specs(mapping)
+    if not specs:
+        return INGEST_ASSETS
+    return [*specs.values(),
+            *(build_ingest_asset(s, specs[s.name].key if s.name in specs else None) for s in SOURCES)]
