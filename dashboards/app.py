@@ -5,6 +5,7 @@ Reads only the public marts and audit tables, from the read copy the pipeline pu
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import filters, queries
@@ -29,7 +30,7 @@ try:
     if queries.source_path().exists() and queries.has_relation("marts", "fct_benefit_status"):
         filters.sidebar_filters()
         as_of = queries.query("SELECT max(as_of_date) AS d, max(evaluation_month) AS e FROM marts.fct_benefit_status")
-        if not as_of.empty and as_of["d"].iloc[0] is not None:
+        if not as_of.empty and pd.notna(as_of["d"].iloc[0]):  # no benefits: max() is NaT
             st.sidebar.caption(
                 f"As of {as_of['d'].iloc[0]:%d %b %Y} · evaluation month {as_of['e'].iloc[0]:%B %Y}"
             )

@@ -139,10 +139,12 @@ def print_load_summary(settings: Settings, run_id: str, out=None) -> None:
     print("\nLoaded this run (rows):", file=out)
     print(f"  {'file':<48}{'read':>10}{'loaded':>10}{'quarantined':>13}", file=out)
     landing = [row for row in audit if row[0] == "kpi_measurements"]
+    shared = {f for f in (row[1] for row in audit) if sum(1 for row in audit if row[1] == f) > 1}
     for source, source_file, read, loaded, quarantined in audit:
         if source == "kpi_measurements" and not quarantined:
             continue  # summed below; files with rejected rows are listed one by one
-        print(f"  {source_file:<48}{_fmt(read):>10}{_fmt(loaded):>10}{_fmt(quarantined):>13}", file=out)
+        shown = f"{source_file} → {source}" if source_file in shared else source_file  # one file, two tables
+        print(f"  {shown:<48}{_fmt(read):>10}{_fmt(loaded):>10}{_fmt(quarantined):>13}", file=out)
     if landing:
         read, loaded, quarantined = (sum(r[i] for r in landing) for i in (2, 3, 4))
         label = f"kpi_measurements/ ({len(landing)} new files)"
@@ -189,6 +191,9 @@ def print_benefit_summary(settings: Settings, out=None) -> None:
         return
     statuses, evaluation, portfolios, stale, invalid = data
     total = sum(statuses.values())
+    if evaluation is None:  # e.g. a mapped source directory without a benefits register
+        print("\nBenefits: none loaded (benefits and KPI measurements are empty)", file=out)
+        return
     print(f"\nBenefits by status at {evaluation:%B %Y} (evaluation month, {total} benefits):", file=out)
     known = [s for s in STATUS_ORDER if s in statuses] + sorted(set(statuses) - set(STATUS_ORDER))
     print("  " + ", ".join(f"{s} {statuses[s]}" for s in known), file=out)

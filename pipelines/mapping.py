@@ -25,7 +25,9 @@ import difflib
 import glob
 import hashlib
 import json
+import math
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
@@ -72,6 +74,8 @@ class InputSpec(_Strict):
     encoding: str | None = None  # CSV: any Python codec name (default utf-8)
     decimal: Literal[".", ","] | None = None  # CSV decimal mark, for every number column
     quote: str = '"'
+    decode_html: bool = False  # &amp; &lt; &gt; &quot; &#39; &nbsp; in any field become the characters
+    collapse_spaces: bool = False  # runs of spaces (tabs, line breaks) inside any field become one space
 
     @field_validator("delimiter")
     @classmethod
@@ -131,6 +135,7 @@ class TableMapping(_Strict):
     input: InputSpec | None = None
     absent: bool = False  # this organisation has no such export: the table loads empty
     filter: str | None = None  # SQL over input columns: rows where it is not true are skipped
+    derive: dict[str, str] = {}  # new input columns: name -> SQL over the input (and earlier derives; any type)
     unpivot: Unpivot | None = None
     columns: dict[str, str | ColumnSpec] = {}
 
@@ -254,7 +259,8 @@ def input_files(source_dir: Path, table: str, tm: TableMapping, mapping_name: st
             f"{mapping_name}: {_key(table, 'input', 'file')}: {pattern!r} must be a path inside the source directory"
         )
     if glob.has_magic(pattern):
-        matches = [Path(p) for p in glob.glob(str(Path(source_dir) / pattern), recursive=True)]
+        # root_dir: brackets in the source directory's own path are not glob syntax
+        matches = [Path(source_dir) / p for p in glob.glob(pattern, root_dir=source_dir, recursive=True)]
         return sorted(p for p in matches if p.is_file())
     path = Path(source_dir) / pattern
     return [path] if path.is_file() else []
@@ -385,6 +391,7 @@ def _read_csv(conn: duckdb.DuckDBPyConnection, path: Path, spec: InputSpec, defa
         if temp is not None:
             temp.unlink(missing_ok=True)
     if header_only:
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE _input_read AS SELECT *, CAST(NULL AS BIGINT) AS {ROW} FROM _input_read")
         return "_input_read", 0
     # Row numbers as an editor shows them: the header is row header_row. Lines the reader rejected
     # keep their numbers; the rows after them shift (as in pipelines.ingest.stage_file).
@@ -443,11 +450,40 @@ def read_input(conn: duckdb.DuckDBPyConnection, source_dir: Path, table: str, tm
         malformed = 0
     else:
         _, malformed = _read_csv(conn, path, spec, mapping.defaults, label, header_only)
+    names = [r[0] for r in conn.execute("DESCRIBE _input_read").fetchall() if r[0] != ROW]
     modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE _input AS SELECT *, '{modified}' AS {MODIFIED} FROM _input_read")
+    def cleaned(n: str) -> str:
+        sql = _html_decoded(_q(n)) if spec.decode_html else _q(n)
+        return f"regexp_replace({sql}, '{_WHITESPACE}+', ' ', 'g')" if spec.collapse_spaces else sql
+
+    fields = [f"{cleaned(n)} AS {_q(n)}" if spec.decode_html or spec.collapse_spaces else _q(n) for n in names]
+    select = f"SELECT {', '.join(fields + [ROW])}, '{modified}' AS {MODIFIED} FROM _input_read"
+    mname = mapping.path.name if mapping.path else MAPPING_FILE
+    for name, expr in tm.derive.items():  # each may use the ones before it
+        if name.casefold() in {n.casefold() for n in names}:
+            raise MappingError(f"{mname}: {_key(table, 'derive', name)}: {label} already has a column {name!r}")
+        select = f"SELECT *, ({expr}) AS {_q(name)} FROM ({select})"
+        try:
+            conn.execute(f"SELECT * FROM ({select}) LIMIT 0")
+        except duckdb.Error as exc:
+            raise MappingError(
+                f"{mname}: {_key(table, 'derive', name)}: {str(exc).splitlines()[0]} "
+                f"(input {label}; input columns are text: {', '.join(names[:30])})"
+            ) from None
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _input AS {select}")
     conn.execute("DROP TABLE IF EXISTS _input_read")
-    names = [r[0] for r in conn.execute("DESCRIBE _input").fetchall() if r[0] not in (ROW, MODIFIED)]
     return label, names, malformed
+
+
+_HTML_ENTITIES = (("&quot;", '"'), ("&#39;", "'"), ("&apos;", "'"), ("&lt;", "<"), ("&gt;", ">"),
+                  ("&nbsp;", " "), ("&amp;", "&"))
+
+
+def _html_decoded(sql: str) -> str:
+    """SQL decoding the common HTML entities of `sql` (&amp; last, so &amp;lt; stays &lt;)."""
+    for entity, char in _HTML_ENTITIES:
+        sql = f"replace({sql}, {_lit(entity)}, {_lit(char)})"
+    return sql
 
 
 # --------------------------------------------------------------------------- SQL generation
@@ -472,29 +508,49 @@ _SERIAL = r"\d{1,6}(\.\d+)?"
 _BOOLEAN_WORDS = {"true": True, "false": False, "yes": True, "no": False, "y": True, "n": False, "1": True, "0": False}
 
 
+def _power_of_ten(scale: float) -> int | None:
+    """k when scale is 10**k (1000, 1e6, 0.01), else None."""
+    if scale <= 0:
+        return None
+    k = round(math.log10(scale))
+    return k if 10.0 ** k == scale else None
+
+
 def number_sql(v: str, fmt: NumberFormat, default_decimal: str) -> str:
     """SQL: text `v` as a DOUBLE (NULL when it is not a number). Spaces and currency symbols go;
-    (1,234) is negative; a trailing % divides by 100; k/m/bn multiply when `suffixes`."""
+    (1,234) is negative; a trailing % divides by 100; k/m/bn multiply when `suffixes`.
+
+    Powers of ten (%, k/m/bn, a scale of 1000 or 1e6) shift the decimal exponent of the text
+    before it is parsed once, so '1.001' in £k is exactly 1001 and '57%' exactly 0.57, as if the
+    number had been written in full; another scale multiplies the parsed number."""
     decimal = fmt.decimal or default_decimal
     thousands = fmt.thousands if fmt.thousands is not None else ("." if decimal == "," else ",")
+    scale_exp = _power_of_ten(fmt.scale)
     s = f"regexp_replace({v}, '{_WHITESPACE}|{_CURRENCY}', '', 'g')"
     s = f"regexp_replace({s}, '^\\((.*)\\)$', '-\\1')"
-    pct = f"CASE WHEN suffix({v}, '%') THEN 0.01 ELSE 1 END"
+    exponent = [f"CASE WHEN suffix({v}, '%') THEN -2 ELSE 0 END"]
     s = f"rtrim({s}, '%')"
-    mult = "1"
     if fmt.suffixes:
         suf = f"lower(regexp_extract({s}, '(?i)(k|mn|m|bn|b)$', 1))"
-        mult = f"CASE {suf} WHEN 'k' THEN 1e3 WHEN 'm' THEN 1e6 WHEN 'mn' THEN 1e6 WHEN 'b' THEN 1e9 WHEN 'bn' THEN 1e9 ELSE 1 END"
+        exponent.append(f"CASE {suf} WHEN 'k' THEN 3 WHEN 'm' THEN 6 WHEN 'mn' THEN 6 WHEN 'b' THEN 9 WHEN 'bn' THEN 9 ELSE 0 END")
         s = f"regexp_replace({s}, '(?i)(k|mn|m|bn|b)$', '')"
     if thousands:
         s = f"replace({s}, {_lit(thousands)}, '')"
     if decimal == ",":
         s = f"replace({s}, ',', '.')"
-    scale = "" if fmt.scale == 1 else f" * {fmt.scale!r}"
-    slow = f"brw_parse_double({s}) * {mult} * {pct}{scale}"
+    if scale_exp is not None:
+        exponent.append(str(scale_exp))
+        other = ""
+    else:
+        other = f" * {fmt.scale!r}"
+    e = " + ".join(exponent)
+    plain_decimal = "[+-]?(\\d+(\\.\\d*)?|\\.\\d+)"
+    slow = (f"CASE WHEN regexp_full_match({s}, '{plain_decimal}') THEN TRY_CAST({s} || 'e' || ({e}) AS DOUBLE) "
+            f"ELSE brw_parse_double({s}) * pow(10, {e}) END{other}")
     plain = "[+-]?\\d+(\\.\\d+)?" if decimal == "." else "[+-]?\\d+"
+    fast = f"CAST({v} AS DOUBLE)" if scale_exp in (None, 0) else f"CAST({v} || 'e{scale_exp}' AS DOUBLE)"
     # Plain numbers (most KPI cells) skip the clean-up.
-    return f"CASE WHEN regexp_full_match({v}, '{plain}') THEN CAST({v} AS DOUBLE){scale} ELSE {slow} END"
+    return f"CASE WHEN regexp_full_match({v}, '{plain}') THEN {fast}{other} ELSE {slow} END"
 
 
 def _formats(value: str | list[str] | None) -> list[str]:
@@ -549,9 +605,10 @@ class CompiledTable:
 
     table: str
     label: str
-    select_sql: str  # over `_input`: the stage rows (with _record / _record_key / _record_value)
+    select_sql: str  # over `_input`: the stage rows (with _record_key / _record_value of an unpivot)
     columns: list[CompiledColumn] = field(default_factory=list)
     skipped_sql: str = "SELECT 0"  # rows the filter (or blankness) skipped
+    records_sql: str = ""  # over `_input`: (source_file, row_number, record) of every row kept
 
     @property
     def labels(self) -> dict[str, str]:
@@ -593,7 +650,10 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
             f"{source.name} not mapped (map each to an input column, a value or an expr; input {label})"
         )
 
-    available = list(header)
+    derived = list(tm.derive)
+    available = list(header) + derived
+    types = {row[0]: row[1] for row in conn.execute("DESCRIBE _input").fetchall()}  # derived: any type
+    typed = lambda c: f"CAST(NULL AS {types.get(c, 'VARCHAR')}) AS {_q(c)}"  # noqa: E731
     base_cols = [_q(c) for c in header]
     if tm.unpivot:
         u = tm.unpivot
@@ -608,7 +668,7 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
         for new in (u.names_to, u.values_to):
             if new in id_cols:
                 raise MappingError(f"{key('unpivot')}: {new!r} is already a column of {label}; choose another name")
-        available = id_cols + [u.names_to, u.values_to]
+        available = id_cols + derived + [u.names_to, u.values_to]
 
     def check_sql_binds(expression: str, where: str, relation: str) -> None:
         try:
@@ -620,14 +680,14 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
     # The rows: filter on the input as read, then (optionally) unpivot.
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _bind_probe AS SELECT "
-        + ", ".join(f"CAST(NULL AS VARCHAR) AS {_q(c)}" for c in available)
+        + ", ".join(typed(c) for c in available)
         + f", CAST(NULL AS BIGINT) AS {ROW}, CAST(NULL AS VARCHAR) AS {MODIFIED}"
     )
     probe_input = "_bind_probe"
     if tm.unpivot:
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE _bind_input AS SELECT "
-            + ", ".join(f"CAST(NULL AS VARCHAR) AS {_q(c)}" for c in header)
+            + ", ".join(typed(c) for c in header + derived)
             + f", CAST(NULL AS BIGINT) AS {ROW}, CAST(NULL AS VARCHAR) AS {MODIFIED}"
         )
         probe_input = "_bind_input"
@@ -636,10 +696,52 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
     if tm.filter:
         check_sql_binds(f"({tm.filter})", key("filter"), probe_input)
         keep += f" AND coalesce(({tm.filter}), FALSE)"
-    record = "to_json(struct_pack(" + ", ".join(f"{_q(c)} := {_q(c)}" for c in (header if not tm.unpivot else id_cols)) + "))::VARCHAR"
-    if not (header if not tm.unpivot else id_cols):
-        record = "'{}'"
-    rows = f"SELECT *, __BRW_FILE__ AS __brw_file, {record} AS __brw_record FROM _input WHERE {keep}"
+    record_cols = id_cols if tm.unpivot else header
+    record = ("to_json(struct_pack(" + ", ".join(f"{_q(c)} := {_q(c)}" for c in record_cols) + "))::VARCHAR"
+              if record_cols else "'{}'")
+    # Each mapped column in three steps: its input text (once), its value map as a join (a map of
+    # hundreds of KPI names costs one hash join, not hundreds of comparisons a row), then the
+    # conversion and its message. With an unpivot, columns read from the row's other columns (the
+    # date, the recorded time) are converted once per input row, before the unpivot multiplies it.
+    if tm.unpivot:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _bind_ids AS SELECT "
+            + ", ".join([typed(c) for c in id_cols + derived] + [f"CAST(NULL AS BIGINT) AS {ROW}"])
+            + f", CAST(NULL AS VARCHAR) AS {MODIFIED}"
+        )
+    before: list[tuple[str, str | None, CompiledColumn]] = []  # (text SQL, value-map table, column)
+    after: list[tuple[str, str | None, CompiledColumn]] = []
+    default_decimal = (tm.input.decimal if tm.input else None) or mapping.defaults.decimal or "."
+    for col in source.columns:
+        if col.name not in tm.columns:
+            continue
+        spec = tm.spec(col.name)
+        where = key("columns", col.name)
+        per_row = True  # computable before the unpivot
+        if spec.column is not None:
+            resolved = _resolve_column(spec.column, available, where + ".column", label)
+            text = f"nullif(trim(CAST({_q(resolved)} AS VARCHAR)), '')"
+            per_row = not tm.unpivot or resolved in id_cols or resolved in derived
+        elif spec.value is not None:
+            text = _lit(spec.value)
+        elif spec.expr is not None:
+            check_sql_binds(f"({spec.expr})", where + ".expr", "_bind_probe")
+            text = f"nullif(trim(CAST(({spec.expr}) AS VARCHAR)), '')"
+            if tm.unpivot:
+                try:
+                    conn.execute(f"SELECT ({spec.expr}) FROM _bind_ids LIMIT 0")
+                except duckdb.Error:
+                    per_row = False
+        else:
+            text = MODIFIED
+        v = _q(f"__v_{col.name}")
+        m = _q(f"__m_{col.name}") if spec.values is not None else None
+        table = _value_map_table(conn, source.name, col, spec, where) if spec.values is not None else None
+        converted = _convert(col, spec, v, m, column_label(col.name, spec), where, mapping, default_decimal, conn)
+        (before if per_row else after).append((text, table, converted))
+
+    rows = f"SELECT * FROM _input WHERE {keep}"
+    rows = _convert_step(rows, before)
     record_key = record_value = "NULL"
     if tm.unpivot:
         u = tm.unpivot
@@ -647,42 +749,17 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
             f"SELECT * FROM (UNPIVOT ({rows}) ON {', '.join(_q(c) for c in value_cols)} "
             f"INTO NAME {_q(u.names_to)} VALUE {_q(u.values_to)})"
         )
+        rows = _convert_step(rows, after)
         record_key, record_value = _q(u.names_to), _q(u.values_to)
-
-    compiled: list[CompiledColumn] = []
-    default_decimal = (tm.input.decimal if tm.input else None) or mapping.defaults.decimal or "."
-    for col in source.columns:
-        if col.name not in tm.columns:
-            continue
-        spec = tm.spec(col.name)
-        where = key("columns", col.name)
-        if spec.column is not None:
-            resolved = _resolve_column(spec.column, available, where + ".column", label)
-            text = f"nullif(trim({_q(resolved)}), '')"
-            shown = f"{col.name} ← {resolved!r}"
-        elif spec.value is not None:
-            text = _lit(spec.value)
-            shown = f"{col.name} ← constant"
-        elif spec.expr is not None:
-            check_sql_binds(f"({spec.expr})", where + ".expr", "_bind_probe")
-            text = f"nullif(trim(CAST(({spec.expr}) AS VARCHAR)), '')"
-            shown = f"{col.name} ← expr"
-        else:
-            text = MODIFIED
-            shown = f"{col.name} ← file modified time"
-        compiled.append(_convert(col, spec, text, shown, where, mapping, default_decimal, conn))
-
-    for c in compiled:
-        c.target = pretyped_name(c.name) if c.target == "typed" else raw_name(c.name)
-    outs = [f"{c.value_sql} AS {c.target}" for c in compiled]
-    outs += [f"{c.error_sql or 'NULL'} AS e__{c.name}" for c in compiled]
-    select = (
-        f"SELECT __brw_file AS _source_file, {ROW} AS _row_number, __brw_record AS _record, "
-        f"{record_key} AS _record_key, {record_value} AS _record_value, {', '.join(outs)} "
-        f"FROM ({rows})"
-    )
+    compiled = [c for _, _, c in before + after]
+    outs = [f"{_q('__o_' + c.name)} AS {pretyped_name(c.name) if c.target == 'typed' else raw_name(c.name)}"
+            for c in compiled]
+    outs += [f"{_q('__e_' + c.name)} AS e__{c.name}" for c in compiled]
+    select = (f"SELECT __BRW_FILE__ AS _source_file, {ROW} AS _row_number, {record_key} AS _record_key, "
+              f"{record_value} AS _record_value, {', '.join(outs)} FROM ({rows})")
+    records = f"SELECT __BRW_FILE__ AS source_file, {ROW} AS row_number, {record} AS record FROM _input WHERE {keep}"
     skipped = f"SELECT count(*) FILTER (WHERE NOT ({keep})) FROM _input"
-    compiled_table = CompiledTable(source.name, label, select, compiled, skipped)
+    compiled_table = CompiledTable(source.name, label, select, compiled, skipped, records)
     # The whole statement must bind (types of expressions, conversions).
     try:
         conn.execute(f"SELECT * FROM ({select.replace('__BRW_FILE__', _lit(label))}) LIMIT 0".replace("FROM _input", f"FROM {probe_input}"))
@@ -691,38 +768,82 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
     return compiled_table
 
 
-def _convert(col: Column, spec: ColumnSpec, text: str, shown: str, where: str, mapping: Mapping,
+def _convert_step(rows: str, columns: list) -> str:
+    """SQL over `rows` adding, per column, `__o_<c>` (the converted value) and `__e_<c>` (its
+    message): texts first, value maps joined, then the conversions."""
+    if not columns:
+        return rows
+    texts = ", ".join(f"{text} AS {_q('__v_' + c.name)}" for text, _, c in columns)
+    step = f"SELECT *, {texts} FROM ({rows})"
+    joins = [(c, table) for _, table, c in columns if table]
+    if joins:
+        picks = ", ".join(f"{_q('__j_' + c.name)}.v AS {_q('__m_' + c.name)}" for c, _ in joins)
+        ons = " ".join(
+            f"LEFT JOIN {table} AS {_q('__j_' + c.name)} ON {_q('__j_' + c.name)}.k = lower(l.{_q('__v_' + c.name)})"
+            for c, table in joins
+        )
+        step = f"SELECT l.*, {picks} FROM ({step}) AS l {ons}"
+    outs = ", ".join(
+        f"{c.value_sql} AS {_q('__o_' + c.name)}, {c.error_sql or 'NULL'} AS {_q('__e_' + c.name)}" for _, _, c in columns
+    )
+    return f"SELECT *, {outs} FROM ({step})"
+
+
+_NULL = "__brw_null__"  # a value map's target "null" (e.g. "TBC": ~), told apart from "not in the map"
+
+
+def _value_map_table(conn: duckdb.DuckDBPyConnection, table: str, col: Column, spec: ColumnSpec, where: str) -> str:
+    """A temp table (k: lower-case input word, v: contract word) for a column's value map."""
+    pairs: dict[str, str] = {}
+    for word, target in spec.values.items():
+        _check_target(col, target, f"{where}.values.{word}")
+        k = str(word).strip().lower()
+        if k in pairs:
+            raise MappingError(f"{where}.values: {word!r} is listed twice (keys are compared ignoring case and spaces)")
+        if target is None:
+            pairs[k] = _NULL
+        elif isinstance(target, bool):
+            pairs[k] = "true" if target else "false"
+        elif col.type == "enum":
+            pairs[k] = str(target).upper() if col.upper else str(target).lower()
+        else:
+            pairs[k] = str(target)
+    name = f"_vmap_{table}_{col.name}"
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {name} (k VARCHAR PRIMARY KEY, v VARCHAR)")
+    conn.executemany(f"INSERT INTO {name} VALUES (?, ?)", list(pairs.items()))
+    return name
+
+
+def _convert(col: Column, spec: ColumnSpec, v: str, mapped: str | None, shown: str, where: str, mapping: Mapping,
              default_decimal: str, conn: duckdb.DuckDBPyConnection) -> CompiledColumn:
-    """SQL turning the input text into the contract column, and the message when it cannot."""
-    v = text
-    mapped = None
+    """SQL turning the input text `v` (and its value-map hit `mapped`) into the contract column,
+    and the message when it cannot."""
+    listed = ""
     if spec.values is not None:
-        for word, target in spec.values.items():
-            _check_target(col, target, f"{where}.values.{word}")
-        whens = " ".join(f"WHEN {_lit(str(k).strip().lower())} THEN {_lit(t)}" for k, t in spec.values.items())
-        mapped = f"CASE lower({v}) {whens} END"
         listed = ", ".join(str(k) for k in list(spec.values)[:8]) + (", …" if len(spec.values) > 8 else "")
     if spec.default is not None:
         _check_target(col, spec.default, f"{where}.default")
+    default = _lit(spec.default if not isinstance(spec.default, bool) else str(spec.default).lower()) \
+        if spec.default is not None else None
     shown_value = f"'''' || {v} || ''''"
 
     if col.type in ("text", "enum"):
-        if col.type == "enum" and (spec.values is not None or spec.default is not None):
+        if col.type == "enum" and (mapped is not None or default is not None):
             case = "upper" if col.upper else "lower"
             allowed = ", ".join(_lit(x) for x in col.values)
             valid = f"CASE WHEN {case}({v}) IN ({allowed}) THEN {case}({v}) END"
-            value = f"coalesce({mapped or 'NULL'}, {valid}, {_lit(spec.default)})"
-            hint = f"mapped: {listed}; add it under values" if spec.values else "add it under values"
-            error = f"CASE WHEN {v} IS NOT NULL AND {value} IS NULL THEN {shown_value} || ' is not mapped ({hint})' END"
+            value = f"nullif(coalesce({mapped or 'NULL'}, {valid}, {default or 'NULL'}), {_lit(_NULL)})"
+            hint = f"mapped: {listed}; add it under values" if listed else "add it under values"
+            error = (f"CASE WHEN {v} IS NOT NULL AND {mapped or 'NULL'} IS NULL AND {valid} IS NULL "
+                     f"AND {default or 'NULL'} IS NULL THEN {shown_value} || ' is not mapped ({hint})' END")
             return CompiledColumn(col.name, shown, "text", value, error, "bad_enum")
         if mapped is not None:
-            fallback = _lit(spec.default) if spec.default is not None else v
-            return CompiledColumn(col.name, shown, "text", f"CASE WHEN {v} IS NOT NULL THEN coalesce({mapped}, {fallback}) END", None)
+            value = f"nullif(coalesce({mapped}, {default or v}), {_lit(_NULL)})"
+            return CompiledColumn(col.name, shown, "text", value, None)
         return CompiledColumn(col.name, shown, "text", v, None)
 
     if mapped is not None:  # a value map before conversion: e.g. "TBC" → null, "Y" → true
-        mapped_or_input = f"CASE WHEN {v} IS NOT NULL THEN coalesce({mapped}, {_lit(spec.default) if spec.default is not None else v}) END"
-        v = mapped_or_input
+        v = f"nullif(coalesce({mapped}, {default or v}), {_lit(_NULL)})"
     if col.type in ("date", "month"):
         formats = _formats(spec.date) or _formats(mapping.defaults.date)
         for fmt in formats:
@@ -845,7 +966,9 @@ def column_label(name: str, spec: ColumnSpec) -> str:
     if spec.value is not None:
         return f"{name} ← constant"
     if spec.expr is not None:
-        return f"{name} ← expr"
+        used = list(dict.fromkeys(re.findall(r'"((?:[^"]|"")+)"', spec.expr)))
+        return f"{name} ← expr over {', '.join(repr(u.replace(chr(34) * 2, chr(34))) for u in used)}" if used \
+            else f"{name} ← expr"
     return f"{name} ← file modified time"
 
 
@@ -866,8 +989,9 @@ def stage_input(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMappin
     """Read one input through the mapping into `_stage`. Returns the rows skipped (blank or filtered)."""
     label, header, _ = read_input(conn, source_dir, source.name, tm, mapping, path)
     compiled = compile_table(conn, source, tm, mapping, label, header)
-    select = stage_sql(compiled, label)
-    conn.execute(f"INSERT INTO _stage BY NAME {select}")
+    conn.execute(f"INSERT INTO _stage BY NAME {stage_sql(compiled, label)}")
+    # The input's own records, one per row kept (not per unpivoted cell): what the quarantine shows.
+    conn.execute(f"INSERT INTO _records {compiled.records_sql.replace('__BRW_FILE__', _lit(label))}")
     skipped = conn.execute(compiled.skipped_sql).fetchone()[0]
     conn.execute("DROP TABLE IF EXISTS _input")
     return skipped
