@@ -361,7 +361,7 @@ class MappedStage:
 
     @property
     def stage_columns(self) -> list[str]:
-        return ["_record", "_record_key", "_record_value", *(f"e__{c}" for c in self.columns)]
+        return ["_record_key", "_record_value", *(f"e__{c}" for c in self.columns)]
 
     def rules(self) -> list[tuple[str, str, str, str]]:
         return [(self.reasons[c], c, f"e__{c} IS NOT NULL", f"e__{c}") for c in self.columns]
@@ -730,6 +730,8 @@ def _create_stage(conn: duckdb.DuckDBPyConnection, source: Source, mapped: Mappe
     cols = [f"{raw_name(c.name)} VARCHAR" for c in source.columns]
     cols += [f"{pretyped_name(c.name)} {c.sql_type}" for c in source.columns if c.type in PRETYPED]
     cols += [f"{quote(c)} VARCHAR" for c in (mapped.stage_columns if mapped else [])]
+    if mapped:  # the input's records, one per row read (an unpivoted row is many stage rows)
+        conn.execute("CREATE OR REPLACE TEMP TABLE _records (source_file VARCHAR, row_number BIGINT, record VARCHAR)")
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _stage (_source_file VARCHAR, _row_number BIGINT, {', '.join(cols)})"
     )
@@ -857,15 +859,16 @@ def write_quarantine(
     conn.execute(f"DELETE FROM audit.quarantine WHERE source = $source AND source_file IN ({names})",
                  {"source": source.name})
     record = (
-        "CASE WHEN _record_key IS NULL THEN _record "
-        "ELSE CAST(json_merge_patch(_record, json_object(_record_key, _record_value)) AS VARCHAR) END"
+        "CASE WHEN _record_key IS NULL THEN r.record "
+        "ELSE CAST(json_merge_patch(r.record, json_object(_record_key, _record_value)) AS VARCHAR) END"
         if mapped else record_expr(source)
     )
+    records = " LEFT JOIN _records AS r ON r.source_file = _source_file AND r.row_number = _row_number" if mapped else ""
     conn.execute(
         f"""
         INSERT INTO audit.quarantine
         SELECT _source_file, _row_number, {record}, _reason, _column, _detail, $run_id, $loaded_at, $source
-        FROM _checked WHERE _reason IS NOT NULL
+        FROM _checked{records} WHERE _reason IS NOT NULL
         UNION ALL
         SELECT source_file, row_number, record, 'malformed_row', NULL, detail, $run_id, $loaded_at, $source
         FROM _malformed
