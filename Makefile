@@ -55,9 +55,12 @@ test-fast: manifest
 dagster: manifest $(DAGSTER_HOME)
 	$(BIN)/dg dev
 
-# Scale benchmark (not in CI): demo, ~1M and ~10M measurements → benchmarks/results.md (~15 min).
+# Scale benchmark (not in CI): demo, ~1M and ~10M measurements → benchmarks/results.md (~15 min),
+# then 10M measurements from a wide KPI sheet through sources.yml vs contract format →
+# benchmarks/mapping_results.md (~5 min).
 bench: manifest
 	$(BIN)/python -m benchmarks.bench --tiers demo,1m,10m --repeat 3
+	$(BIN)/python -m benchmarks.mapping_bench --kpis 500 --days 20000 --repeat 3
 
 clean:
 	rm -rf $(VENV) warehouse .dagster_home dbt_project/target dbt_project/logs

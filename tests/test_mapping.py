@@ -302,3 +302,67 @@ def test_a_value_mapped_to_null_is_empty_not_unmapped(tmp_path):
         ("A", "active", None)]
     assert conn.execute("SELECT reason, detail FROM audit.quarantine").fetchall() == [
         ("missing_required", "column stage ← 'Stage': is required but empty")]
+
+
+WIDE_KPI_MAPPING = """\
+    tables:
+      kpi_measurements:
+        input: {file: "kpi/*.csv"}
+        unpivot: {exclude: [Date], names_to: kpi, values_to: reading}
+        columns:
+          kpi_id: kpi
+          measured_on: Date
+          value: reading
+          recorded_at: {file_modified: true}
+    """
+
+
+def test_the_sensor_watches_mapped_kpi_files_and_the_asset_loads_what_it_names(tmp_path):
+    from dagster import SkipReason, build_sensor_context
+
+    from pipelines.jobs import LANDING_OP
+    from pipelines.resources import WarehouseResource
+    from pipelines.sensors import kpi_landing_sensor
+
+    write(tmp_path / "kpi_definitions.csv", "kpi_id,kpi_name,unit,aggregation,frequency,data_owner,source_system\n"
+          "K1,Calls,count,sum,daily,Ann,CRM\n")
+    mapping_file(tmp_path, WIDE_KPI_MAPPING)
+    resource = WarehouseResource(path=str(tmp_path / "w.duckdb"), source_dir=str(tmp_path))
+
+    def tick(cursor):
+        context = build_sensor_context(cursor=cursor, resources={"warehouse": resource})
+        result = kpi_landing_sensor(context)
+        if isinstance(result, SkipReason):
+            return [], context.cursor
+        return result.run_requests[0].run_config["ops"][LANDING_OP]["config"]["files"], result.cursor
+
+    (tmp_path / "kpi").mkdir()
+    write(tmp_path / "kpi" / "march.csv", "Date,K1\n2026-03-01,5\n")
+    write(tmp_path / "kpi_measurements" / "ignored.csv", "kpi_id,measured_on,value,recorded_at\n")  # not watched
+    files, cursor = tick(None)
+    assert files == []  # first sight: it may still be being written
+    files, cursor = tick(cursor)
+    assert files == ["kpi/march.csv"]
+    write(tmp_path / "kpi" / "april.csv", "Date,K1\n2026-04-01,6\n")
+    tick(cursor)
+    conn = ingest.connect(tmp_path / "w.duckdb")
+    ingest.load_source(conn, SOURCES_BY_NAME["kpi_definitions"], tmp_path, "run-1", as_of=AS_OF)
+    _, result = load(tmp_path, "kpi_measurements", conn, only_files=files)  # what the sensor named
+    assert [f.source_file for f in result.files] == ["kpi/march.csv"]
+    _, result = load(tmp_path, "kpi_measurements", conn)
+    assert [f.source_file for f in result.files] == ["kpi/april.csv"]
+
+
+def test_lineage_shows_the_mapped_file_upstream_of_its_raw_table(tmp_path):
+    from dagster import AssetKey
+
+    from pipelines.definitions import build_definitions
+    from pipelines.settings import Settings
+
+    mapping_file(tmp_path, WIDE_KPI_MAPPING)
+    defs = build_definitions(Settings.resolve(tmp_path, tmp_path / "w.duckdb", "2026-04-15"))
+    graph = defs.resolve_asset_graph()
+    file_key = AssetKey(["source_files", "kpi_measurements"])
+    assert file_key in graph.get_all_asset_keys()
+    assert file_key in graph.get(AssetKey(["raw", "kpi_measurements"])).parent_keys
+    assert "`kpi/*.csv`" in graph.get(file_key).description

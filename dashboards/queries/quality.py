@@ -12,7 +12,7 @@ def last_load_per_file() -> pd.DataFrame:
         """
         SELECT source, source_file, rows_read, rows_loaded, rows_quarantined, loaded_at AS last_loaded_at
         FROM audit.load_audit
-        QUALIFY row_number() OVER (PARTITION BY source_file ORDER BY loaded_at DESC) = 1
+        QUALIFY row_number() OVER (PARTITION BY source, source_file ORDER BY loaded_at DESC) = 1  -- a file may feed two tables
         ORDER BY source, source_file
         """
     )

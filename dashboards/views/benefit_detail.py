@@ -53,7 +53,7 @@ def render() -> None:
         return
     choices = q.benefit_choices(sidebar.current())
     if choices.empty:
-        st.info("No benefits match the filters.")
+        st.info(common.no_benefits_message())
         return
     labels = {r.benefit_id: f"{r.benefit_id} · {r.benefit_name} ({r.project_name})" for r in choices.itertuples()}
     wanted = st.query_params.get("benefit")

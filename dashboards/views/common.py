@@ -25,6 +25,15 @@ def warehouse_ready() -> bool:
     return False
 
 
+def no_benefits_message() -> str:
+    """Why a benefits page is empty: the filters, or a warehouse without a benefits register."""
+    loaded = int(queries.query("SELECT count(*) AS n FROM marts.dim_benefit")["n"].iloc[0])
+    if loaded:
+        return "No benefits match the filters."
+    return ("This warehouse holds no benefits: its sources have no benefits register (e.g. a mapped export "
+            "of projects only). Delivery health shows its projects.")
+
+
 def download(frame: pd.DataFrame, label: str, file_name: str, key: str | None = None) -> None:
     """A CSV download of `frame`; text cells a spreadsheet would run as a formula are escaped
     (pipelines.safe_csv, the one CSV writer), numbers stay numbers."""

@@ -21,7 +21,8 @@ def render() -> None:
     late = int(freshness["is_late"].sum())
 
     cols = st.columns(5)
-    cols[0].metric("Source files", f"{len(last):,}")
+    cols[0].metric("Source files", f"{last['source_file'].nunique():,}",
+                   help="Files (and workbook sheets) loaded; a mapped file may feed more than one table")
     cols[1].metric("Rows read (latest load of each file)", f"{read:,}")
     cols[2].metric("Rows loaded", f"{loaded:,}")
     cols[3].metric("Rows quarantined", f"{quarantined:,}", help="Rejected rows, each with file, row and reason")

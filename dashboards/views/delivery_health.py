@@ -87,6 +87,9 @@ def _watermelon_section(f) -> None:
     )
 
 
+MATRIX_IDS_SHOWN = 4  # a cell lists its projects' ids up to this many; beyond, the count alone
+
+
 def _rag_matrix_section(f) -> None:
     st.subheader("Reported vs derived RAG")
     long = delivery.rag_matrix(f)
@@ -97,8 +100,10 @@ def _rag_matrix_section(f) -> None:
     ids = long.pivot(index="reported_rag", columns="derived_rag", values="project_ids").reindex(
         index=reported, columns=list(delivery.RAG_ORDER)
     )
-    text = [  # plotly HTML: the bold count is ours, the project ids are escaped
-        [f"<b>{int(counts.iloc[i, j])}</b><br>{formatting.plot_text(ids.iloc[i, j])}" if counts.iloc[i, j] else "0"
+    text = [  # plotly HTML: the bold count is ours, the project ids (a few fit a cell) are escaped
+        [(f"<b>{int(counts.iloc[i, j])}</b><br>{formatting.plot_text(ids.iloc[i, j])}"
+          if counts.iloc[i, j] <= MATRIX_IDS_SHOWN else f"<b>{int(counts.iloc[i, j]):,}</b>")
+         if counts.iloc[i, j] else "0"
          for j in range(counts.shape[1])]
         for i in range(counts.shape[0])
     ]

@@ -19,7 +19,7 @@ def render() -> None:
     f = sidebar.current()
     counts = q.status_counts(f)
     if counts.empty:
-        st.info("No benefits match the filters.")
+        st.info(common.no_benefits_message())
         return
     head = q.headline(f).iloc[0]
     total = int(counts["benefits"].sum())
