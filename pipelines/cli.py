@@ -324,7 +324,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             print_load_summary(settings, result.run_id)
             if selection is not None:
                 selected = {tuple(key.path) for key in selection}
-                unchanged = [s.path + ("/" if s.landing_folder else "") for s in SOURCES if ("raw", s.name) not in selected]
+                from pipelines.mapping import source_label
+
+                unchanged = [source_label(s, mapping) for s in SOURCES if ("raw", s.name) not in selected]
                 if unchanged:
                     print(f"  not read, unchanged since run {plan.last_run_id[:8]}: {', '.join(unchanged)}")
             print_benefit_summary(settings)

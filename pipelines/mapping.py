@@ -593,7 +593,7 @@ def timestamp_sql(v: str, formats: list[str]) -> str:
 class CompiledColumn:
     name: str
     label: str  # `stage ← 'Phase'`: how messages name it
-    target: str  # stage column written: raw__x (text) or t__x (typed)
+    target: str  # "text": staged as raw__x (the contract parses it); "typed": staged as t__x
     value_sql: str
     error_sql: str | None  # message when the value cannot be converted (NULL: fine)
     reason: str = "bad_type"
@@ -609,14 +609,6 @@ class CompiledTable:
     columns: list[CompiledColumn] = field(default_factory=list)
     skipped_sql: str = "SELECT 0"  # rows the filter (or blankness) skipped
     records_sql: str = ""  # over `_input`: (source_file, row_number, record) of every row kept
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return {c.name: c.label for c in self.columns}
-
-    @property
-    def error_columns(self) -> list[str]:
-        return [f"e__{c.name}" for c in self.columns if c.error_sql]
 
 
 def _resolve_column(name: str, available: list[str], where: str, label: str) -> str:
@@ -995,6 +987,14 @@ def stage_input(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMappin
     skipped = conn.execute(compiled.skipped_sql).fetchone()[0]
     conn.execute("DROP TABLE IF EXISTS _input")
     return skipped
+
+
+def source_label(source: Source, mapping: Mapping | None) -> str:
+    """How a run's lines name a source's input: the contract file, or the mapped input."""
+    tm = mapping.table(source.name) if mapping is not None else None
+    if tm is None:
+        return source.path + ("/" if source.landing_folder else "")
+    return f"{source.name} (absent)" if tm.absent else f"{tm.input.file} → {source.name}"
 
 
 def input_signatures(source_dir: Path, table: str, tm: TableMapping) -> dict[str, list[int]]:

@@ -177,7 +177,9 @@ def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = 
     moved = recorded.get("as_of") != current["as_of"]
     reasons = []
     if changed:
-        reasons.append("changed since the last run: " + ", ".join(s.path for s in changed))
+        from pipelines.mapping import source_label
+
+        reasons.append("changed since the last run: " + ", ".join(source_label(s, mapping) for s in changed))
     if moved:
         reasons.append(f"as of moved from {recorded.get('as_of')} to {current['as_of']}: the models that read it")
     return RunPlan(False, reasons, [s.name for s in changed], moved, current, last_run)
