@@ -339,12 +339,23 @@ def _read_excel(path: Path, spec: InputSpec, label: str, header_only: bool) -> p
         header = header[:-1]
     names = _unique_names(header)
     body = rows[spec.header_row:]
-    columns = {
-        name: pa.array([_cell_text(r[k]) if k < len(r) else None for r in body], pa.string())
-        for k, name in enumerate(names)
-    }
+    columns = {}
+    for k, name in enumerate(names):
+        cells = [r[k] if k < len(r) else "" for r in body]
+        if all(c == "" or type(c) is float for c in cells) and any(type(c) is float for c in cells):
+            # A numbers-only column (a KPI's readings): kept as numbers, turned into text by
+            # DuckDB (read_input), with the same rule as _cell_text.
+            columns[name] = pa.array([None if c == "" else c for c in cells], pa.float64())
+        else:
+            columns[name] = pa.array([_cell_text(c) for c in cells], pa.string())
     columns[ROW] = pa.array(range(spec.header_row + 1, spec.header_row + 1 + len(body)), pa.int64())
     return pa.table(columns)
+
+
+def _number_text(sql: str) -> str:
+    """SQL: a DOUBLE as Excel shows it (whole numbers without '.0', else 15 significant digits)."""
+    return (f"CASE WHEN {sql} = trunc({sql}) AND abs({sql}) < 1e15 THEN CAST(CAST({sql} AS BIGINT) AS VARCHAR) "
+            f"ELSE printf('%.15g', {sql}) END")
 
 
 def _utf8_copy(path: Path, encoding: str) -> Path:
@@ -431,8 +442,12 @@ def read_input(conn: duckdb.DuckDBPyConnection, source_dir: Path, table: str, tm
         if header_only:
             data = data.slice(0, 0)
         conn.register("_input_arrow", data)
+        fields = ", ".join(
+            f"{_number_text(_q(f.name))} AS {_q(f.name)}" if pa.types.is_floating(f.type) else _q(f.name)
+            for f in data.schema
+        )
         try:
-            conn.execute("CREATE OR REPLACE TEMP TABLE _input_read AS SELECT * FROM _input_arrow")
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE _input_read AS SELECT {fields} FROM _input_arrow")
         finally:
             conn.unregister("_input_arrow")
         malformed = 0
