@@ -854,7 +854,7 @@ def write_quarantine(
     record (its columns as the user's file names them), not the contract's."""
     names = ", ".join(literal(f) for f in files)
     params = {"run_id": run_id, "loaded_at": loaded_at, "source": source.name}
-    if mapped and not source.landing_folder:  # the input's name may change between runs
+    if not source.landing_folder:  # the whole table is replaced; its input's name may have changed
         conn.execute("DELETE FROM audit.quarantine WHERE source = $source", {"source": source.name})
     conn.execute(f"DELETE FROM audit.quarantine WHERE source = $source AND source_file IN ({names})",
                  {"source": source.name})
@@ -938,6 +938,8 @@ def _clear_source(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
     try:
         conn.execute(f"DELETE FROM raw.{source.name}")
         conn.execute("DELETE FROM audit.quarantine WHERE source = ?", [source.name])
+        if source.landing_folder:  # its files are read again when the table comes back
+            conn.execute("DELETE FROM audit.loaded_files")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -366,3 +366,18 @@ def test_lineage_shows_the_mapped_file_upstream_of_its_raw_table(tmp_path):
     assert file_key in graph.get_all_asset_keys()
     assert file_key in graph.get(AssetKey(["raw", "kpi_measurements"])).parent_keys
     assert "`kpi/*.csv`" in graph.get(file_key).description
+
+
+def test_a_landing_table_declared_absent_is_read_again_when_it_returns(tmp_path):
+    write(tmp_path / "kpi_definitions.csv", "kpi_id,kpi_name,unit,aggregation,frequency,data_owner,source_system\n"
+          "K1,Calls,count,sum,daily,Ann,CRM\n")
+    write(tmp_path / "kpi_measurements" / "a.csv", "kpi_id,measured_on,value,recorded_at\nK1,2026-03-01,5,2026-03-02\n")
+    conn = ingest.connect(tmp_path / "w.duckdb")
+    for name in ("kpi_definitions", "kpi_measurements"):
+        ingest.load_source(conn, SOURCES_BY_NAME[name], tmp_path, "run-1", as_of=AS_OF)
+    mapping_file(tmp_path, "tables:\n  kpi_measurements: {absent: true}\n")
+    load(tmp_path, "kpi_measurements", conn)
+    assert conn.execute("SELECT count(*) FROM raw.kpi_measurements").fetchone()[0] == 0
+    (tmp_path / "sources.yml").unlink()
+    result = ingest.load_source(conn, SOURCES_BY_NAME["kpi_measurements"], tmp_path, "run-3", as_of=AS_OF)
+    assert [(f.source_file, f.rows_loaded) for f in result.files] == [("kpi_measurements/a.csv", 1)]
