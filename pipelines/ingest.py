@@ -685,40 +685,49 @@ def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, sour
     elif careful:
         row_number = "r.__brw_row"
     else:
-        # rowid of a temporary table starts at a large offset: count from the first row instead.
-        base = conn.execute("SELECT coalesce(min(rowid), 0) FROM _read").fetchone()[0]
-        ordinal = f"(r.rowid - {base})"
-        # Row numbers as a spreadsheet shows them: the header is row 1. Rows the reader rejected
-        # (wrong number of fields) keep their line numbers, and the rows after them shift.
-        # One reject row per error: a short line gives one per missing column. One per line here.
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE _rejected_lines AS SELECT line, arg_min(csv_line, column_idx) AS csv_line, "
-            "arg_min(error_message, column_idx) AS error_message FROM _rejects GROUP BY line"
-        )
-        malformed = conn.execute("SELECT count(*) FROM _rejected_lines").fetchone()[0]
-        row_number = (
-            f"{ordinal} + 2 + (SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) - 1 AS g "
-            f"FROM _rejected_lines) AS j WHERE j.g <= {ordinal})"
-            if malformed
-            else f"{ordinal} + 2"
-        )
+        row_number, malformed = csv_row_numbers(conn, "_read", "_rejects", source_file, alias="r.")
     columns = ", ".join(["_source_file", "_row_number", *targets])
     conn.execute(
         f"INSERT INTO _stage ({columns}) SELECT {literal(source_file)}, {row_number}, {', '.join(values)} "
         f"FROM {reader} AS r"
     )
-    if malformed and not careful:
-        conn.execute(
-            f"""INSERT INTO _malformed
-            SELECT {literal(source_file)}, line,
-                   to_json({{'csv_line': CASE WHEN length(csv_line) > {SHOWN_CHARS}
-                       THEN left(csv_line, {SHOWN_CHARS}) || '… [' || strlen(csv_line) || ' bytes in all]'
-                       ELSE csv_line END}})::VARCHAR,
-                   'line ' || line || ': ' || error_message
-            FROM _rejected_lines"""
-        )
     conn.execute("DROP TABLE IF EXISTS _read")
     return malformed
+
+
+def csv_row_numbers(
+    conn: duckdb.DuckDBPyConnection, read: str, rejects: str, source_file: str, header_row: int = 1,
+    alias: str = "",
+) -> tuple[str, int]:
+    """(SQL numbering the rows of the CSV read into `read`, the number of rejected lines).
+
+    Row numbers as a spreadsheet shows them: the header is row `header_row` (the lines above it
+    were skipped). Lines DuckDB's reader rejected (`rejects`: wrong number of fields) keep their
+    line numbers, and the rows after them shift; they are staged in `_malformed`, one per line
+    (a short line gives one reject per missing column)."""
+    # rowid of a temporary table starts at a large offset: count from the first row instead.
+    base = conn.execute(f"SELECT coalesce(min(rowid), 0) FROM {read}").fetchone()[0]
+    ordinal = f"({alias}rowid - {base})"
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _rejected_lines AS SELECT line, arg_min(csv_line, column_idx) AS csv_line, "
+        f"arg_min(error_message, column_idx) AS error_message FROM {rejects} GROUP BY line"
+    )
+    malformed = conn.execute("SELECT count(*) FROM _rejected_lines").fetchone()[0]
+    if not malformed:
+        return f"{ordinal} + {header_row + 1}", 0
+    skipped = header_row - 1
+    conn.execute(
+        f"""INSERT INTO _malformed
+        SELECT {literal(source_file)}, line + {skipped},
+               to_json({{'csv_line': CASE WHEN length(csv_line) > {SHOWN_CHARS}
+                   THEN left(csv_line, {SHOWN_CHARS}) || '… [' || strlen(csv_line) || ' bytes in all]'
+                   ELSE csv_line END}})::VARCHAR,
+               'line ' || (line + {skipped}) || ': ' || error_message
+        FROM _rejected_lines"""
+    )
+    shift = (f"(SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) - {header_row} AS g "
+             f"FROM _rejected_lines) AS j WHERE j.g <= {ordinal})")
+    return f"{ordinal} + {header_row + 1} + {shift}", malformed
 
 
 def stage_columns(source: Source) -> list[str]:
@@ -932,6 +941,40 @@ def _reject_file(
     )
 
 
+def _new_or_changed(
+    conn: duckdb.DuckDBPyConnection, files: Iterable[Path], source_dir: Path, label: Callable[[Path], str],
+    salt: str, only_files: Iterable[str] | None, result: LoadResult, rejected: dict[str, SourceContractError],
+    log: Callable[[str], None],
+) -> tuple[list[tuple[Path, str, str]], dict[str, str]]:
+    """The landing files to load, as (file, label, content digest): new or changed since loaded;
+    and what was loaded before ({label: digest}).
+
+    `only_files`: just these (by file name or path in the source directory, as the sensor names
+    them). A link out of the source directory is rejected unread (digest LINK_OUT: the target is
+    never opened); a file whose digest (content hash + `salt`) was loaded before is skipped."""
+    known = dict(conn.execute("SELECT source_file, content_hash FROM audit.loaded_files").fetchall())
+    wanted = set(only_files) if only_files else None
+    todo: list[tuple[Path, str, str]] = []
+    for file in files:
+        rel = Path(os.path.relpath(file, source_dir)).as_posix()
+        if wanted is not None and not {rel, file.name} & wanted:
+            continue
+        try:
+            inside_source_dir(file, source_dir, rel)
+        except SourceContractError as exc:
+            rejected[rel] = exc
+            todo.append((file, rel, LINK_OUT))
+            continue
+        name, digest = label(file), file_hash(file) + salt
+        if known.get(name) == digest:
+            result.skipped_files.append(name)
+        else:
+            todo.append((file, name, digest))
+    if result.skipped_files:
+        log(f"{result.source}: {len(result.skipped_files)} files already loaded, {len(todo)} new or changed")
+    return todo, known
+
+
 def _clear_source(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
     """An absent optional file (or a table the mapping declares absent): the table is empty."""
     conn.execute("BEGIN TRANSACTION")
@@ -991,57 +1034,24 @@ def load_source(
                 f"{table_map.input.file}: the input of tables.{source.name} in the mapping matches no file in {source_dir}"
             )
         mapped = mapping_mod.mapped_stage(source, table_map)
-        known = dict(conn.execute("SELECT source_file, content_hash FROM audit.loaded_files").fetchall())
-        wanted = set(only_files) if only_files and source.landing_folder else None
-        todo = []
-        for file in inputs:
-            rel = Path(os.path.relpath(file, source_dir)).as_posix()
-            try:
-                inside_source_dir(file, source_dir, rel)
-            except SourceContractError as exc:
-                if not source.landing_folder:
-                    raise
-                rejected[rel] = exc
-                todo.append((file, rel, LINK_OUT))
-                continue
-            path_rel, rel = rel, mapping_mod.file_label(source_dir, file, table_map)
-            if wanted is not None and not {path_rel, rel, file.name} & wanted:
-                continue
-            if source.landing_folder:
-                digest = f"{file_hash(file)}:{mapping.table_digest(source.name)}"
-                if known.get(rel) == digest:
-                    result.skipped_files.append(rel)
-                    continue
-                todo.append((file, rel, digest))
-            else:
-                todo.append((file, rel, ""))
-        if result.skipped_files:
-            log(f"{source.name}: {len(result.skipped_files)} mapped files already loaded, {len(todo)} new or changed")
+
+        def label(file: Path) -> str:
+            return mapping_mod.file_label(source_dir, file, table_map)
+
+        if source.landing_folder:
+            # A changed mapping reads its files again: the remembered hash includes its digest.
+            todo, known = _new_or_changed(conn, inputs, source_dir, label, f":{mapping.table_digest(source.name)}",
+                                   only_files, result, rejected, log)
+        else:
+            for file in inputs:
+                inside_source_dir(file, source_dir, Path(os.path.relpath(file, source_dir)).as_posix())
+            todo = [(file, label(file), "") for file in inputs]
     elif source.landing_folder:
         if not path.is_dir():
             raise SourceContractError(f"{source.path}/: required landing folder is missing in {source_dir}")
         inside_source_dir(path, source_dir, f"{source.path}/")
-        known = dict(conn.execute("SELECT source_file, content_hash FROM audit.loaded_files").fetchall())
-        todo: list[tuple[Path, str, str]] = []
-        wanted = set(only_files) if only_files else None
-        for file in landing_files(path):
-            if wanted is not None and file.name not in wanted:
-                continue
-            rel = f"{source.path}/{file.name}"
-            try:
-                inside_source_dir(file, source_dir, rel)
-            except SourceContractError as exc:
-                # Not read, not hashed: the link target is never opened.
-                rejected[rel] = exc
-                todo.append((file, rel, LINK_OUT))
-                continue
-            digest = file_hash(file)
-            if known.get(rel) == digest:
-                result.skipped_files.append(rel)
-            else:
-                todo.append((file, rel, digest))
-        if result.skipped_files:
-            log(f"{source.path}: {len(result.skipped_files)} files already loaded, {len(todo)} new or changed")
+        todo, known = _new_or_changed(conn, landing_files(path), source_dir, lambda f: f"{source.path}/{f.name}", "",
+                               only_files, result, rejected, log)
     else:
         if not path.is_file():
             if source.required:

@@ -40,7 +40,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipelines.contract import SOURCES_BY_NAME, Column, Source
-from pipelines.ingest import PARSE_MACROS, SourceContractError, literal, pretyped_name, raw_name
+from pipelines.ingest import (
+    PARSE_MACROS,
+    SourceContractError,
+    csv_row_numbers,
+    literal,
+    pretyped_name,
+    quote,
+    raw_name,
+)
 
 MAPPING_FILE = "sources.yml"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -404,28 +412,8 @@ def _read_csv(conn: duckdb.DuckDBPyConnection, path: Path, spec: InputSpec, defa
     if header_only:
         conn.execute(f"CREATE OR REPLACE TEMP TABLE _input_read AS SELECT *, CAST(NULL AS BIGINT) AS {ROW} FROM _input_read")
         return "_input_read", 0
-    # Row numbers as an editor shows them: the header is row header_row. Lines the reader rejected
-    # keep their numbers; the rows after them shift (as in pipelines.ingest.stage_file).
-    conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _input_rejected AS SELECT line, arg_min(csv_line, column_idx) AS csv_line, "
-        "arg_min(error_message, column_idx) AS error_message FROM _input_rejects GROUP BY line"
-    )
-    malformed = conn.execute("SELECT count(*) FROM _input_rejected").fetchone()[0]
-    base = conn.execute("SELECT coalesce(min(rowid), 0) FROM _input_read").fetchone()[0]
-    ordinal = f"(rowid - {base})"
-    first = spec.header_row + 1
-    shift = (
-        f" + (SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) - {spec.header_row} AS g "
-        f"FROM _input_rejected) AS j WHERE j.g <= {ordinal})" if malformed else ""
-    )
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE _input_read AS SELECT *, {ordinal} + {first}{shift} AS {ROW} FROM _input_read")
-    if malformed:
-        conn.execute(
-            f"""INSERT INTO _malformed
-            SELECT {literal(label)}, line + {spec.header_row - 1}, to_json({{'csv_line': left(csv_line, 2000)}})::VARCHAR,
-                   'line ' || (line + {spec.header_row - 1}) || ': ' || error_message
-            FROM _input_rejected"""
-        )
+    row_number, malformed = csv_row_numbers(conn, "_input_read", "_input_rejects", label, spec.header_row)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _input_read AS SELECT *, {row_number} AS {ROW} FROM _input_read")
     return "_input_read", malformed
 
 
@@ -443,7 +431,7 @@ def read_input(conn: duckdb.DuckDBPyConnection, source_dir: Path, table: str, tm
             data = data.slice(0, 0)
         conn.register("_input_arrow", data)
         fields = ", ".join(
-            f"{_number_text(_q(f.name))} AS {_q(f.name)}" if pa.types.is_floating(f.type) else _q(f.name)
+            f"{_number_text(quote(f.name))} AS {quote(f.name)}" if pa.types.is_floating(f.type) else quote(f.name)
             for f in data.schema
         )
         try:
@@ -456,7 +444,7 @@ def read_input(conn: duckdb.DuckDBPyConnection, source_dir: Path, table: str, tm
             described = conn.execute(f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))})").fetchall()
         except duckdb.Error as exc:
             raise MappingError(f"{label}: cannot be read as Parquet ({str(exc).splitlines()[0][:200]})") from None
-        cols = ", ".join(f'CAST("{n}" AS VARCHAR) AS "{n}"' for n, *_ in described)
+        cols = ", ".join(f"CAST({quote(n)} AS VARCHAR) AS {quote(n)}" for n, *_ in described)
         limit = " LIMIT 0" if header_only else ""
         conn.execute(
             f"CREATE OR REPLACE TEMP TABLE _input_read AS SELECT {cols}, file_row_number + 1 AS {ROW} "
@@ -468,16 +456,16 @@ def read_input(conn: duckdb.DuckDBPyConnection, source_dir: Path, table: str, tm
     names = [r[0] for r in conn.execute("DESCRIBE _input_read").fetchall() if r[0] != ROW]
     modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     def cleaned(n: str) -> str:
-        sql = _html_decoded(_q(n)) if spec.decode_html else _q(n)
+        sql = _html_decoded(quote(n)) if spec.decode_html else quote(n)
         return f"regexp_replace({sql}, '{_WHITESPACE}+', ' ', 'g')" if spec.collapse_spaces else sql
 
-    fields = [f"{cleaned(n)} AS {_q(n)}" if spec.decode_html or spec.collapse_spaces else _q(n) for n in names]
+    fields = [f"{cleaned(n)} AS {quote(n)}" if spec.decode_html or spec.collapse_spaces else quote(n) for n in names]
     select = f"SELECT {', '.join(fields + [ROW])}, '{modified}' AS {MODIFIED} FROM _input_read"
     mname = mapping.path.name if mapping.path else MAPPING_FILE
     for name, expr in tm.derive.items():  # each may use the ones before it
         if name.casefold() in {n.casefold() for n in names}:
             raise MappingError(f"{mname}: {_key(table, 'derive', name)}: {label} already has a column {name!r}")
-        select = f"SELECT *, ({expr}) AS {_q(name)} FROM ({select})"
+        select = f"SELECT *, ({expr}) AS {quote(name)} FROM ({select})"
         try:
             conn.execute(f"SELECT * FROM ({select}) LIMIT 0")
         except duckdb.Error as exc:
@@ -504,16 +492,13 @@ def _html_decoded(sql: str) -> str:
 # --------------------------------------------------------------------------- SQL generation
 
 
-def _q(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _lit(value: Any) -> str:
+    """A mapping's constant as SQL: text, true/false for booleans, NULL for none."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
         value = "true" if value else "false"
-    return "'" + str(value).replace("'", "''") + "'"
+    return literal(str(value))
 
 
 _WHITESPACE = "[\\s\u00a0\u202f]"
@@ -660,8 +645,8 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
     derived = list(tm.derive)
     available = list(header) + derived
     types = {row[0]: row[1] for row in conn.execute("DESCRIBE _input").fetchall()}  # derived: any type
-    typed = lambda c: f"CAST(NULL AS {types.get(c, 'VARCHAR')}) AS {_q(c)}"  # noqa: E731
-    base_cols = [_q(c) for c in header]
+    typed = lambda c: f"CAST(NULL AS {types.get(c, 'VARCHAR')}) AS {quote(c)}"  # noqa: E731
+    base_cols = [quote(c) for c in header]
     if tm.unpivot:
         u = tm.unpivot
         if u.columns is not None:
@@ -704,7 +689,7 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
         check_sql_binds(f"({tm.filter})", key("filter"), probe_input)
         keep += f" AND coalesce(({tm.filter}), FALSE)"
     record_cols = id_cols if tm.unpivot else header
-    record = ("to_json(struct_pack(" + ", ".join(f"{_q(c)} := {_q(c)}" for c in record_cols) + "))::VARCHAR"
+    record = ("to_json(struct_pack(" + ", ".join(f"{quote(c)} := {quote(c)}" for c in record_cols) + "))::VARCHAR"
               if record_cols else "'{}'")
     # Each mapped column in three steps: its input text (once), its value map as a join (a map of
     # hundreds of KPI names costs one hash join, not hundreds of comparisons a row), then the
@@ -727,7 +712,7 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
         per_row = True  # computable before the unpivot
         if spec.column is not None:
             resolved = _resolve_column(spec.column, available, where + ".column", label)
-            text = f"nullif(trim(CAST({_q(resolved)} AS VARCHAR)), '')"
+            text = f"nullif(trim(CAST({quote(resolved)} AS VARCHAR)), '')"
             per_row = not tm.unpivot or resolved in id_cols or resolved in derived
         elif spec.value is not None:
             text = _lit(spec.value)
@@ -741,8 +726,8 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
                     per_row = False
         else:
             text = MODIFIED
-        v = _q(f"__v_{col.name}")
-        m = _q(f"__m_{col.name}") if spec.values is not None else None
+        v = quote(f"__v_{col.name}")
+        m = quote(f"__m_{col.name}") if spec.values is not None else None
         table = _value_map_table(conn, source.name, col, spec, where) if spec.values is not None else None
         converted = _convert(col, spec, v, m, column_label(col.name, spec), where, mapping, default_decimal, conn)
         (before if per_row else after).append((text, table, converted))
@@ -753,15 +738,15 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
     if tm.unpivot:
         u = tm.unpivot
         rows = (
-            f"SELECT * FROM (UNPIVOT ({rows}) ON {', '.join(_q(c) for c in value_cols)} "
-            f"INTO NAME {_q(u.names_to)} VALUE {_q(u.values_to)})"
+            f"SELECT * FROM (UNPIVOT ({rows}) ON {', '.join(quote(c) for c in value_cols)} "
+            f"INTO NAME {quote(u.names_to)} VALUE {quote(u.values_to)})"
         )
         rows = _convert_step(rows, after)
-        record_key, record_value = _q(u.names_to), _q(u.values_to)
+        record_key, record_value = quote(u.names_to), quote(u.values_to)
     compiled = [c for _, _, c in before + after]
-    outs = [f"{_q('__o_' + c.name)} AS {pretyped_name(c.name) if c.target == 'typed' else raw_name(c.name)}"
+    outs = [f"{quote('__o_' + c.name)} AS {pretyped_name(c.name) if c.target == 'typed' else raw_name(c.name)}"
             for c in compiled]
-    outs += [f"{_q('__e_' + c.name)} AS e__{c.name}" for c in compiled]
+    outs += [f"{quote('__e_' + c.name)} AS e__{c.name}" for c in compiled]
     select = (f"SELECT __BRW_FILE__ AS _source_file, {ROW} AS _row_number, {record_key} AS _record_key, "
               f"{record_value} AS _record_value, {', '.join(outs)} FROM ({rows})")
     records = f"SELECT __BRW_FILE__ AS source_file, {ROW} AS row_number, {record} AS record FROM _input WHERE {keep}"
@@ -780,18 +765,18 @@ def _convert_step(rows: str, columns: list) -> str:
     message): texts first, value maps joined, then the conversions."""
     if not columns:
         return rows
-    texts = ", ".join(f"{text} AS {_q('__v_' + c.name)}" for text, _, c in columns)
+    texts = ", ".join(f"{text} AS {quote('__v_' + c.name)}" for text, _, c in columns)
     step = f"SELECT *, {texts} FROM ({rows})"
     joins = [(c, table) for _, table, c in columns if table]
     if joins:
-        picks = ", ".join(f"{_q('__j_' + c.name)}.v AS {_q('__m_' + c.name)}" for c, _ in joins)
+        picks = ", ".join(f"{quote('__j_' + c.name)}.v AS {quote('__m_' + c.name)}" for c, _ in joins)
         ons = " ".join(
-            f"LEFT JOIN {table} AS {_q('__j_' + c.name)} ON {_q('__j_' + c.name)}.k = lower(l.{_q('__v_' + c.name)})"
+            f"LEFT JOIN {table} AS {quote('__j_' + c.name)} ON {quote('__j_' + c.name)}.k = lower(l.{quote('__v_' + c.name)})"
             for c, table in joins
         )
         step = f"SELECT l.*, {picks} FROM ({step}) AS l {ons}"
     outs = ", ".join(
-        f"{c.value_sql} AS {_q('__o_' + c.name)}, {c.error_sql or 'NULL'} AS {_q('__e_' + c.name)}" for _, _, c in columns
+        f"{c.value_sql} AS {quote('__o_' + c.name)}, {c.error_sql or 'NULL'} AS {quote('__e_' + c.name)}" for _, _, c in columns
     )
     return f"SELECT *, {outs} FROM ({step})"
 
