@@ -214,14 +214,6 @@ def print_benefit_summary(settings: Settings, out=None) -> None:
             )
 
 
-def _mapping_for(settings: Settings):
-    """(the mapping, or None for contract-format files), or raise MappingError."""
-    from pipelines.mapping import find_mapping, load_mapping
-
-    path = find_mapping(settings.source_dir, settings.mapping)
-    return load_mapping(path) if path else None
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.resolve(args.source, args.warehouse, args.as_of, args.mapping)
     if settings.as_of is None:  # a CLI run is as of the day it starts
@@ -232,12 +224,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: source directory {settings.source_dir} does not exist", file=sys.stderr)
         return 2
     # A mapping is checked against its inputs before anything is loaded (README, "Your own exports").
-    from pipelines.mapping import MappingError, validate
+    from pipelines.ingest import connect
+    from pipelines.mapping import MappingError, mapping_for, validate
 
     try:
-        mapping = _mapping_for(settings)
+        mapping = mapping_for(settings.source_dir, settings.mapping)
         if mapping is not None:
-            with contextlib.closing(duckdb_memory()) as conn:
+            with contextlib.closing(connect(":memory:")) as conn:
                 validate(conn, mapping, settings.source_dir)
             print(f"         mapping {mapping.path} ({len(mapping.tables)} tables mapped)")
     except MappingError as exc:
@@ -517,16 +510,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     os.execv(sys.executable, cmd)
 
 
-def duckdb_memory():
-    import duckdb
-
-    conn = duckdb.connect(":memory:")
-    conn.execute("SET TimeZone = 'UTC'")
-    return conn
-
-
 def cmd_sources(args: argparse.Namespace) -> int:
-    from pipelines.mapping import MappingError
+    from pipelines.mapping import MappingError, mapping_for
 
     if args.sources_command == "init":
         from pipelines.sources_init import write_starter
@@ -552,7 +537,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print(f"error: source directory {settings.source_dir} does not exist", file=sys.stderr)
         return 2
     try:
-        mapping = _mapping_for(settings)
+        mapping = mapping_for(settings.source_dir, settings.mapping)
     except MappingError as exc:
         print(f"error: the mapping cannot be used:\n{exc}", file=sys.stderr)
         return 2

@@ -28,11 +28,10 @@ __all__ = ["ALL_ASSETS_JOB", "build_definitions", "defs"]
 
 def _mapping(settings: Settings):
     """The source mapping for lineage, or None (none, or not usable: the run reports why)."""
-    from pipelines.mapping import MappingError, find_mapping, load_mapping
+    from pipelines.mapping import MappingError, mapping_for
 
     try:
-        path = find_mapping(settings.source_dir, settings.mapping)
-        return load_mapping(path) if path else None
+        return mapping_for(settings.source_dir, settings.mapping)
     except MappingError:
         return None
 

@@ -219,6 +219,12 @@ def find_mapping(source_dir: Path, explicit: str | Path | None = None) -> Path |
     return candidate.resolve() if candidate.is_file() else None
 
 
+def mapping_for(source_dir: Path, explicit: str | Path | None = None) -> Mapping | None:
+    """The mapping of a source directory (find_mapping, then load_mapping), or None."""
+    path = find_mapping(source_dir, explicit)
+    return load_mapping(path) if path else None
+
+
 def _where(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if not str(p).startswith(("function-", "str", "ColumnSpec", "int", "float", "bool")))
 
@@ -553,6 +559,12 @@ def number_sql(v: str, fmt: NumberFormat, default_decimal: str) -> str:
     return f"CASE WHEN regexp_full_match({v}, '{plain}') THEN {fast}{other} ELSE {slow} END"
 
 
+def _excel_serial(v: str) -> str:
+    """SQL: `v` as a number of days in Excel's calendar (1 = 1900-01-01, up to 9999-12-31), else NULL."""
+    return (f"CASE WHEN regexp_full_match({v}, '{_SERIAL}') AND CAST({v} AS DOUBLE) BETWEEN 1 AND 2958465 "
+            f"THEN CAST({v} AS DOUBLE) END")
+
+
 def _formats(value: str | list[str] | None) -> list[str]:
     if value is None:
         return []
@@ -565,10 +577,7 @@ def date_sql(v: str, formats: list[str]) -> str:
     parts = [f"CASE WHEN regexp_full_match({v}, '{_ISO_DATE}') THEN TRY_CAST(left({v}, 10) AS DATE) END"]
     for fmt in formats:
         if fmt.lower() == "excel":
-            parts.append(
-                f"CASE WHEN regexp_full_match({v}, '{_SERIAL}') AND CAST({v} AS DOUBLE) BETWEEN 1 AND 2958465 "
-                f"THEN DATE '1899-12-30' + CAST(floor(CAST({v} AS DOUBLE)) AS INTEGER) END"
-            )
+            parts.append(f"DATE '1899-12-30' + CAST(floor({_excel_serial(v)}) AS INTEGER)")
         else:
             parts.append(f"CAST(try_strptime({v}, {_lit(fmt)}) AS DATE)")
     return f"coalesce({', '.join(parts)})" if len(parts) > 1 else parts[0]
@@ -578,10 +587,7 @@ def timestamp_sql(v: str, formats: list[str]) -> str:
     parts = [f"brw_parse_timestamp({v})"]
     for fmt in formats:
         if fmt.lower() == "excel":
-            parts.append(
-                f"CASE WHEN regexp_full_match({v}, '{_SERIAL}') AND CAST({v} AS DOUBLE) BETWEEN 1 AND 2958465 "
-                f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({v} AS DOUBLE) * 86400e6) AS BIGINT)) END"
-            )
+            parts.append(f"TIMESTAMP '1899-12-30' + to_microseconds(CAST(round({_excel_serial(v)} * 86400e6) AS BIGINT))")
         elif "%z" in fmt or "%Z" in fmt:
             parts.append(f"CAST(timezone('UTC', try_strptime({v}, {_lit(fmt)})) AS TIMESTAMP)")
         else:
@@ -645,7 +651,14 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
     derived = list(tm.derive)
     available = list(header) + derived
     types = {row[0]: row[1] for row in conn.execute("DESCRIBE _input").fetchall()}  # derived: any type
-    typed = lambda c: f"CAST(NULL AS {types.get(c, 'VARCHAR')}) AS {quote(c)}"  # noqa: E731
+
+    def probe(name: str, columns: list[str]) -> str:
+        """An empty table with these columns' types, for checking that SQL binds."""
+        fields = [f"CAST(NULL AS {types.get(c, 'VARCHAR')}) AS {quote(c)}" for c in columns]
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(fields)}, "
+                     f"CAST(NULL AS BIGINT) AS {ROW}, CAST(NULL AS VARCHAR) AS {MODIFIED}")
+        return name
+
     base_cols = [quote(c) for c in header]
     if tm.unpivot:
         u = tm.unpivot
@@ -669,20 +682,11 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
             first = str(exc).splitlines()[0]
             raise MappingError(f"{where}: {first} (input {label}; input columns are text: {', '.join(available[:30])})") from None
 
-    # The rows: filter on the input as read, then (optionally) unpivot.
-    conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _bind_probe AS SELECT "
-        + ", ".join(typed(c) for c in available)
-        + f", CAST(NULL AS BIGINT) AS {ROW}, CAST(NULL AS VARCHAR) AS {MODIFIED}"
-    )
-    probe_input = "_bind_probe"
-    if tm.unpivot:
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE _bind_input AS SELECT "
-            + ", ".join(typed(c) for c in header + derived)
-            + f", CAST(NULL AS BIGINT) AS {ROW}, CAST(NULL AS VARCHAR) AS {MODIFIED}"
-        )
-        probe_input = "_bind_input"
+    # The rows: filter on the input as read, then (optionally) unpivot. Probes: what the columns
+    # see (after an unpivot), the input as read, and a row's other columns (before the unpivot).
+    probe_columns = probe("_bind_probe", available)
+    probe_input = probe("_bind_input", header + derived) if tm.unpivot else probe_columns
+    probe_ids = probe("_bind_ids", id_cols + derived) if tm.unpivot else probe_columns
     blank = " AND ".join(f"{c} IS NULL" for c in base_cols) or "FALSE"
     keep = f"NOT ({blank})"
     if tm.filter:
@@ -695,12 +699,6 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
     # hundreds of KPI names costs one hash join, not hundreds of comparisons a row), then the
     # conversion and its message. With an unpivot, columns read from the row's other columns (the
     # date, the recorded time) are converted once per input row, before the unpivot multiplies it.
-    if tm.unpivot:
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE _bind_ids AS SELECT "
-            + ", ".join([typed(c) for c in id_cols + derived] + [f"CAST(NULL AS BIGINT) AS {ROW}"])
-            + f", CAST(NULL AS VARCHAR) AS {MODIFIED}"
-        )
     before: list[tuple[str, str | None, CompiledColumn]] = []  # (text SQL, value-map table, column)
     after: list[tuple[str, str | None, CompiledColumn]] = []
     default_decimal = (tm.input.decimal if tm.input else None) or mapping.defaults.decimal or "."
@@ -717,11 +715,11 @@ def compile_table(conn: duckdb.DuckDBPyConnection, source: Source, tm: TableMapp
         elif spec.value is not None:
             text = _lit(spec.value)
         elif spec.expr is not None:
-            check_sql_binds(f"({spec.expr})", where + ".expr", "_bind_probe")
+            check_sql_binds(f"({spec.expr})", where + ".expr", probe_columns)
             text = f"nullif(trim(CAST(({spec.expr}) AS VARCHAR)), '')"
             if tm.unpivot:
                 try:
-                    conn.execute(f"SELECT ({spec.expr}) FROM _bind_ids LIMIT 0")
+                    conn.execute(f"SELECT ({spec.expr}) FROM {probe_ids} LIMIT 0")
                 except duckdb.Error:
                     per_row = False
         else:

@@ -41,10 +41,9 @@ class WarehouseResource(ConfigurableResource):
 
     def load_mapping(self):
         """The source mapping (pipelines.mapping.Mapping), or None: contract-format files."""
-        from pipelines.mapping import find_mapping, load_mapping
+        from pipelines.mapping import mapping_for
 
-        path = find_mapping(self.source_path, self.mapping or None)
-        return load_mapping(path) if path else None
+        return mapping_for(self.source_path, self.mapping or None)
 
 
 def run_as_of(context, warehouse: WarehouseResource) -> date:

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from pipelines import ingest
 from pipelines.contract import SOURCES
 from pipelines.mapping import Mapping, MappingError, validate
@@ -40,8 +38,7 @@ class TableReport:
 def check_sources(source_dir: Path, mapping: Mapping | None, as_of: date,
                   progress: Callable[[str], None] = lambda _m: None) -> tuple[list[TableReport], str | None]:
     """(one report per contract table, the mapping-level error or None). Nothing is written."""
-    conn = duckdb.connect(":memory:")
-    conn.execute("SET TimeZone = 'UTC'")
+    conn = ingest.connect(":memory:")  # thrown away: the warehouse is never opened
     try:
         if mapping is not None:
             try:
