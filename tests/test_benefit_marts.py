@@ -91,7 +91,7 @@ def test_status_row_details(warehouse):
 
 
 def test_target_below_a_measured_baseline_is_listed_not_dropped(warehouse):
-    assert rows(warehouse, "SELECT benefit_id, baseline_value, target_improvement, reason FROM marts.invalid_benefits") == [
+    assert rows(warehouse, "SELECT benefit_id, baseline_value, target_improvement, reason FROM marts.fct_invalid_benefits") == [
         ("BA5", 52.0, -8.0, "target_not_an_improvement")
     ]
     assert rows(warehouse, "SELECT count(*) FROM marts.dim_benefit WHERE benefit_id = 'BA5'") == [(0,)]
@@ -158,16 +158,16 @@ def test_moved_goalposts_are_kept_by_the_snapshot(warehouse, tmp_path):
     assert got == {"BA1": 1, "BB6": 1}
     assert rows(copy, "SELECT count(*) FROM marts.dim_benefit WHERE last_rebaselined_at IS NULL") == [(8,)]
     history = rows(copy, """
-        SELECT target_value, dbt_valid_to IS NULL AS is_current FROM snapshots.snap_benefits
-        WHERE benefit_id = 'BA1' ORDER BY dbt_valid_from
+        SELECT version_number, target_value, is_current FROM marts.fct_benefit_versions
+        WHERE benefit_id = 'BA1' ORDER BY valid_from
     """)
-    assert history == [(120.0, False), (130.0, True)]
+    assert history == [(1, 120.0, False), (2, 130.0, True)]
     # the new target is what the status uses now: TI = 30, T3 = 24 / 30
     assert rows(copy, "SELECT round(trailing_realization_pct, 6) FROM marts.fct_benefit_status WHERE benefit_id = 'BA1'") == [(0.8,)]
 
 
 def test_run_summary_lists_statuses_and_portfolio_values(warehouse, capsys):
-    from pipelines.cli import print_benefit_summary
+    from pipelines.cli.summaries import print_benefit_summary
     from pipelines.settings import Settings
 
     print_benefit_summary(Settings.resolve(warehouse=warehouse))
@@ -177,3 +177,68 @@ def test_run_summary_lists_statuses_and_portfolio_values(warehouse, capsys):
     assert "by owner: Sam Stale 1" in out
     assert "1 benefit(s) with a target that is no improvement" in out
     assert "Operations" in out and "1,652 of" in out
+
+
+# The statuses a board reads, worst first, as dbt_project.yml var benefit_statuses defines them.
+BOARD_ORDER = [
+    "off_track", "eroding", "stale", "exceeded", "at_risk", "on_track", "achieved", "within_tolerance",
+    "not_started", "tracking_ended", "no_baseline",
+]
+
+
+def test_the_status_vocabulary_is_one_table(warehouse):
+    columns = ["status", "status_key", "status_label", "board_order", "tone", "needs_attention",
+               "closure_attention", "flags_benefits_watermelon", "is_tracked"]
+    vocabulary = [
+        dict(zip(columns, row))
+        for row in rows(warehouse, f"SELECT {', '.join(columns)} FROM marts.dim_benefit_status ORDER BY board_order")
+    ]
+
+    def codes(flag, value=True):
+        return [v["status"] for v in vocabulary if v[flag] is value]
+
+    assert [v["status"] for v in vocabulary] == BOARD_ORDER
+    assert [v["status_key"] for v in vocabulary] == BOARD_ORDER  # codes are the SPEC rule keys today
+    assert [v["board_order"] for v in vocabulary] == list(range(1, 12))
+    labels = {v["status"]: v["status_label"] for v in vocabulary}
+    assert (labels["off_track"], labels["within_tolerance"]) == ("Off track", "Within tolerance")
+    assert codes("needs_attention") == ["off_track", "eroding", "stale", "exceeded"]
+    assert codes("closure_attention") == ["off_track", "eroding", "exceeded"]
+    assert codes("flags_benefits_watermelon") == ["off_track", "eroding", "stale"]  # SPEC section 6
+    assert codes("is_tracked", False) == ["tracking_ended"]
+    assert {v["tone"] for v in vocabulary} == {"red", "amber", "green", "grey"}
+    # every status a benefit has is in the vocabulary
+    assert rows(warehouse, """
+        SELECT count(*) FROM marts.fct_benefit_status s
+        LEFT JOIN marts.dim_benefit_status v USING (status) WHERE v.status IS NULL""") == [(0,)]
+
+
+def test_status_descriptions_quote_the_current_thresholds(warehouse):
+    thresholds = dict(rows(warehouse, "SELECT threshold_name, threshold_value FROM marts.dim_status_threshold"))
+    assert thresholds["disbenefit_exceeded_above"] == 1.1
+    assert (thresholds["on_track_attainment"], thresholds["at_risk_attainment"]) == (0.9, 0.7)
+    assert (thresholds["cpi_red_below"], thresholds["slippage_red_over_days"]) == (0.85, 60)
+    assert thresholds["freshness_days_weekly"] == 10
+    assert rows(warehouse, "SELECT DISTINCT unit FROM marts.dim_status_threshold ORDER BY 1") == [
+        ("days",), ("months",), ("ratio",)
+    ]
+    descriptions = dict(rows(warehouse, "SELECT status_key, status_description FROM marts.dim_benefit_status"))
+    assert "above 1.1 (rule 5)" in descriptions["exceeded"]
+    assert "at least 0.7 but below 0.9 (rule 9)" in descriptions["at_risk"]
+    assert "{" not in "".join(descriptions.values())
+
+
+def test_the_marts_explain_themselves_to_sql_users(warehouse):
+    """dbt persist_docs: every public table and column carries its description as a comment."""
+    assert rows(warehouse, """
+        SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' AND coalesce(comment, '') = ''
+    """) == []
+    assert rows(warehouse, """
+        SELECT table_name, column_name FROM duckdb_columns()
+        WHERE schema_name = 'marts' AND coalesce(comment, '') = ''
+    """) == []
+    assert rows(warehouse, """
+        SELECT comment FROM duckdb_columns()
+        WHERE schema_name = 'marts' AND table_name = 'fct_benefit_status' AND column_name = 'status'
+    """)[0][0].startswith("Objective status (SPEC section 4)")
+

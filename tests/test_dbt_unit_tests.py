@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 def test_all_dbt_unit_tests_pass(portfolio_warehouse, tmp_path, dbt_manifest):
     manifest = json.loads(dbt_manifest.read_text())
     unit_tests = [node for node in manifest.get("unit_tests", {}).values()]
-    assert len(unit_tests) >= 13
+    assert len(unit_tests) >= 15
     warehouse = tmp_path / "brw.duckdb"
     shutil.copy(portfolio_warehouse, warehouse)
     env = {**os.environ, "BRW_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}

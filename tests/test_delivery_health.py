@@ -82,7 +82,7 @@ def test_monthly_history_shows_when_the_watermelon_started(portfolio_warehouse):
 
 
 def test_run_summary_names_the_watermelons_and_their_reasons(portfolio_warehouse, capsys):
-    from pipelines.cli import print_delivery_summary
+    from pipelines.cli.summaries import print_delivery_summary
     from pipelines.settings import Settings
 
     print_delivery_summary(Settings.resolve(warehouse=portfolio_warehouse))

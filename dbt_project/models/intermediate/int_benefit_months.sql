@@ -1,12 +1,22 @@
-{#- The benefit x month spine with the planned ramp P_m (SPEC section 4), for every valid
-    benefit from `chart_lead_months` before realization (or the start of its baseline window, or
-    two months before the evaluation month, whichever is earliest) to the evaluation month. -#}
+{#- The benefit x month spine with the planned ramp P_m (SPEC section 4) and the benefit's
+    parameters the monthly measures need, for every valid benefit from var chart_lead_months
+    months before realization (or the start of its baseline window, or two months before the
+    evaluation month, whichever is earliest) to the evaluation month. -#}
 
 with benefits as (
 
     select
         benefit_id,
         profile,
+        kpi_id,
+        category,
+        is_disbenefit,
+        direction_sign,
+        baseline_value,
+        target_value,
+        target_improvement,
+        attribution_pct,
+        value_per_unit,
         realization_month,
         target_month,
         ramp_months,
@@ -32,6 +42,15 @@ spine as (
     select
         benefits.benefit_id,
         benefits.profile,
+        benefits.kpi_id,
+        benefits.category,
+        benefits.is_disbenefit,
+        benefits.direction_sign,
+        benefits.baseline_value,
+        benefits.target_value,
+        benefits.target_improvement,
+        benefits.attribution_pct,
+        benefits.value_per_unit,
         benefits.realization_month,
         benefits.target_month,
         benefits.ramp_months,
@@ -82,6 +101,16 @@ select
     spine.benefit_id,
     spine.period_month,
     spine.months_since_start,
+    spine.kpi_id,
+    spine.category,
+    spine.is_disbenefit,
+    spine.direction_sign,
+    spine.baseline_value,
+    spine.target_value,
+    spine.target_improvement,
+    spine.attribution_pct,
+    spine.value_per_unit,
+    spine.realization_month,
     cast(case
         when spine.period_month < spine.realization_month then 0
         when spine.period_month >= spine.target_month then 1

@@ -12,7 +12,7 @@ with benefits as (
 
 monthly as (
 
-    select * from {{ ref('fct_benefit_monthly') }}
+    select * from {{ ref('int_benefit_monthly_measures') }}
 
 ),
 

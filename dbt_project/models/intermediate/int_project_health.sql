@@ -1,80 +1,12 @@
-{#- Project health at every reference point (SPEC 6): earned value, margin, slippage, RAID,
-    decisions, change requests, reported RAG, the derived (objective) RAG with the reasons that
-    set it, and the watermelon flag (reported green, derived red). Thresholds are dbt vars. -#}
+{#- Project health at every reference point (SPEC 6): the delivery measures of
+    int_project_delivery_measures, margin leakage (planned - forecast margin), the derived
+    (objective) RAG with the reasons that set it, the watermelon flag (reported green, derived
+    red) and, on month ends, how many consecutive month ends up to this one were watermelons.
+    Thresholds are dbt vars. -#}
 
-with reference_dates as (
+with measures as (
 
-    select * from {{ ref('int_project_reference_dates') }}
-
-),
-
-projects as (
-
-    select project_id, contract_value, budget_at_completion from {{ ref('stg_projects') }}
-
-),
-
-joined as (
-
-    select
-        reference_dates.project_id,
-        reference_dates.reference_kind,
-        reference_dates.cutoff_date,
-        reference_dates.financial_month as reference_month,
-        financials.financial_month as latest_financial_month,
-        financials.cpi,
-        financials.spi,
-        financials.cost_variance,
-        financials.schedule_variance,
-        financials.variance_at_completion,
-        financials.estimate_at_completion,
-        schedule.key_milestones,
-        schedule.max_key_slippage_days,
-        coalesce(raid.open_raid_items, 0) as open_raid_items,
-        coalesce(raid.open_risks, 0) as open_risks,
-        coalesce(raid.open_issues, 0) as open_issues,
-        raid.oldest_open_item_days,
-        coalesce(raid.documented_not_mitigated, 0) as documented_not_mitigated,
-        coalesce(raid.critical_documented_not_mitigated, 0) as critical_documented_not_mitigated,
-        coalesce(raid.high_documented_not_mitigated, 0) as high_documented_not_mitigated,
-        coalesce(raid.open_decisions, 0) as open_decisions,
-        coalesce(raid.overdue_decisions, 0) as overdue_decisions,
-        raid.median_decision_latency_days,
-        coalesce(crs.change_requests, 0) as change_requests,
-        coalesce(crs.pending_change_requests, 0) as pending_change_requests,
-        coalesce(crs.approved_change_cost, 0) as approved_change_cost,
-        coalesce(crs.billable_approved_change_cost, 0) as billable_approved_change_cost,
-        coalesce(crs.unbilled_approved_change_cost, 0) as unbilled_approved_change_cost,
-        crs.median_days_to_decide,
-        reported.report_date as last_report_date,
-        reported.overall_rag as reported_rag,
-        reported.benefits_rag as reported_benefits_rag,
-        projects.contract_value - projects.budget_at_completion as planned_margin,
-        projects.contract_value + coalesce(crs.billable_approved_change_cost, 0) - financials.estimate_at_completion
-            as forecast_margin
-    from reference_dates
-    inner join projects
-        on reference_dates.project_id = projects.project_id
-    left join {{ ref('int_project_financial_position') }} as financials
-        on reference_dates.project_id = financials.project_id
-        and reference_dates.reference_kind = financials.reference_kind
-        and reference_dates.cutoff_date = financials.cutoff_date
-    left join {{ ref('int_project_schedule') }} as schedule
-        on reference_dates.project_id = schedule.project_id
-        and reference_dates.reference_kind = schedule.reference_kind
-        and reference_dates.cutoff_date = schedule.cutoff_date
-    left join {{ ref('int_project_raid') }} as raid
-        on reference_dates.project_id = raid.project_id
-        and reference_dates.reference_kind = raid.reference_kind
-        and reference_dates.cutoff_date = raid.cutoff_date
-    left join {{ ref('int_project_change_requests') }} as crs
-        on reference_dates.project_id = crs.project_id
-        and reference_dates.reference_kind = crs.reference_kind
-        and reference_dates.cutoff_date = crs.cutoff_date
-    left join {{ ref('int_project_reported_status') }} as reported
-        on reference_dates.project_id = reported.project_id
-        and reference_dates.reference_kind = reported.reference_kind
-        and reference_dates.cutoff_date = reported.cutoff_date
+    select * from {{ ref('int_project_delivery_measures') }}
 
 ),
 
@@ -110,7 +42,7 @@ triggers as (
             then cast(high_documented_not_mitigated as {{ dbt.type_string() }})
                 || ' high risk/issue open > {{ var("mitigation_overdue_days") }} days without mitigation' end
             as amber_unmitigated
-    from joined
+    from measures
 
 ),
 
@@ -125,6 +57,29 @@ rated as (
             else 'green'
         end as derived_rag
     from triggers
+
+),
+
+flagged as (
+
+    select
+        *,
+        coalesce(reported_rag = 'green' and derived_rag = 'red', false) as is_watermelon
+    from rated
+
+),
+
+islands as (
+
+    {#- month ends of a project numbered into runs: a new run starts after each month end that
+        was not a watermelon -#}
+    select
+        *,
+        sum(case when is_watermelon then 0 else 1 end) over (
+            partition by project_id, reference_kind order by reference_month
+            rows between unbounded preceding and current row
+        ) as island
+    from flagged
 
 )
 
@@ -170,5 +125,11 @@ select
         when derived_rag = 'amber'
             then concat_ws('; ', amber_cpi, amber_spi, amber_slippage, amber_decisions, amber_unmitigated)
     end as derived_rag_reasons,
-    coalesce(reported_rag = 'green' and derived_rag = 'red', false) as is_watermelon
-from rated
+    is_watermelon,
+    case
+        when reference_kind = 'month' and is_watermelon
+            then row_number() over (partition by project_id, reference_kind, island order by reference_month)
+                - case when island > 0 then 1 else 0 end
+        when reference_kind = 'month' then 0
+    end as watermelon_streak_months
+from islands

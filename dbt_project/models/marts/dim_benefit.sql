@@ -1,5 +1,5 @@
 {#- One row per valid benefit with its resolved parameters (SPEC sections 4 and 7) and how
-    often its goalposts moved (from the snap_benefits history). -#}
+    often its goalposts moved (fct_benefit_versions). -#}
 
 with benefits as (
 
@@ -14,23 +14,13 @@ projects as (
 
 ),
 
-versions as (
-
-    select
-        benefit_id,
-        dbt_valid_from,
-        row_number() over (partition by benefit_id order by dbt_valid_from) as version_number
-    from {{ ref('snap_benefits') }}
-
-),
-
 rebaselines as (
 
     select
         benefit_id,
         count(*) - 1 as times_rebaselined,
-        max(case when version_number > 1 then dbt_valid_from end) as last_rebaselined_at
-    from versions
+        max(case when version_number > 1 then valid_from end) as last_rebaselined_at
+    from {{ ref('fct_benefit_versions') }}
     group by benefit_id
 
 )

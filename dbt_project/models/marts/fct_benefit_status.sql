@@ -1,5 +1,6 @@
 {#- One row per valid benefit: its objective status as of the run (SPEC section 4, rules in
-    order, first match wins). Boundaries compare values rounded to 9 decimals so that float
+    order, first match wins; statuses named by their rule key, stored as their code in var
+    benefit_statuses). Boundaries compare values rounded to 9 decimals so that float
     noise (0.8999999999) does not move a benefit across a threshold. -#}
 
 with inputs as (
@@ -37,20 +38,26 @@ select
     {{ as_of_date() }} as as_of_date,
     rounded.evaluation_month,
     case
-        when rounded.baseline_value is null then 'no_baseline'
-        when rounded.evaluation_month < rounded.realization_month then 'not_started'
-        when rounded.evaluation_month > rounded.review_until_month then 'tracking_ended'
-        when rounded.recent_months_with_data = 0 then 'stale'
+        when rounded.baseline_value is null then {{ status('no_baseline') }}
+        when rounded.evaluation_month < rounded.realization_month then {{ status('not_started') }}
+        when rounded.evaluation_month > rounded.review_until_month then {{ status('tracking_ended') }}
+        when rounded.recent_months_with_data = 0 then {{ status('stale') }}
         when rounded.is_disbenefit then
-            case when rounded.t3 > {{ var('disbenefit_exceeded_above') }} then 'exceeded' else 'within_tolerance' end
+            case
+                when rounded.t3 > {{ var('disbenefit_exceeded_above') }} then {{ status('exceeded') }}
+                else {{ status('within_tolerance') }}
+            end
         when round(rounded.peak_trailing_realization_pct, 9) >= {{ var('erosion_peak_min') }}
-            and rounded.t3 <= rounded.erosion_line then 'eroding'
-        when rounded.t3 >= 1 then 'achieved'
+            and rounded.t3 <= rounded.erosion_line then {{ status('eroding') }}
+        when rounded.t3 >= 1 then {{ status('achieved') }}
         when rounded.planned_pct = 0 then
-            case when rounded.t3 >= {{ var('zero_plan_tolerance') }} then 'on_track' else 'off_track' end
-        when rounded.attainment >= {{ var('on_track_attainment') }} then 'on_track'
-        when rounded.attainment >= {{ var('at_risk_attainment') }} then 'at_risk'
-        else 'off_track'
+            case
+                when rounded.t3 >= {{ var('zero_plan_tolerance') }} then {{ status('on_track') }}
+                else {{ status('off_track') }}
+            end
+        when rounded.attainment >= {{ var('on_track_attainment') }} then {{ status('on_track') }}
+        when rounded.attainment >= {{ var('at_risk_attainment') }} then {{ status('at_risk') }}
+        else {{ status('off_track') }}
     end as status,
     cast(rounded.trailing_realization_pct as {{ type_double() }}) as trailing_realization_pct,
     cast(rounded.planned_pct as {{ type_double() }}) as planned_pct,

@@ -2,7 +2,8 @@
     latest financial month up to the evaluation month, margin leakage of client projects,
     key-milestone slippage, RAID and decisions, change requests, reported against derived RAG,
     and the two watermelon tests: delivery (reported green, derived red) and benefits
-    (reported benefits green while a benefit is off_track, eroding or stale). -#}
+    (reported benefits green while a benefit has a status that flags_benefits_watermelon in
+    var benefit_statuses: off_track, eroding or stale). -#}
 
 with health as (
 
@@ -14,8 +15,8 @@ with health as (
 monthly as (
 
     select project_id, watermelon_streak_months
-    from {{ ref('fct_project_health_monthly') }}
-    where period_month = {{ evaluation_month() }}
+    from {{ ref('int_project_health') }}
+    where reference_kind = 'month' and reference_month = {{ evaluation_month() }}
 
 ),
 
@@ -26,7 +27,7 @@ flagged_benefits as (
         count(*) as flagged_benefits,
         {{ dbt.listagg("benefit_id || ' ' || status", "', '", "order by benefit_id") }} as flagged_benefit_list
     from {{ ref('fct_benefit_status') }}
-    where status in ('off_track', 'eroding', 'stale')
+    where status in {{ statuses_where('flags_benefits_watermelon') }}
     group by project_id
 
 )

@@ -8,18 +8,6 @@ with health as (
     select * from {{ ref('int_project_health') }}
     where reference_kind = 'month'
 
-),
-
-islands as (
-
-    select
-        *,
-        sum(case when is_watermelon then 0 else 1 end) over (
-            partition by project_id order by reference_month rows between unbounded preceding and current row
-        ) as island
-
-    from health
-
 )
 
 select
@@ -39,10 +27,5 @@ select
     derived_rag,
     derived_rag_reasons,
     is_watermelon,
-    cast(case
-        when is_watermelon
-            then row_number() over (partition by project_id, island order by reference_month)
-                - case when island > 0 then 1 else 0 end
-        else 0
-    end as {{ dbt.type_bigint() }}) as watermelon_streak_months
-from islands
+    cast(watermelon_streak_months as {{ dbt.type_bigint() }}) as watermelon_streak_months
+from health

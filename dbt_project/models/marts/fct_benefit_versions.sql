@@ -1,0 +1,20 @@
+{#- One row per version of a benefit's goalposts (baseline, target, dates, ramp) as runs saw
+    them: the snap_benefits history numbered per benefit, the latest one current unless the
+    benefit left the register. A benefit with more than one version was rebaselined. -#}
+
+select
+    benefit_id,
+    cast(row_number() over (partition by benefit_id order by dbt_valid_from) as {{ dbt.type_bigint() }})
+        as version_number,
+    dbt_valid_from as valid_from,
+    dbt_valid_to as valid_to,
+    dbt_valid_to is null as is_current,
+    baseline_value,
+    baseline_start,
+    baseline_end,
+    target_value,
+    target_date,
+    realization_start,
+    review_until,
+    profile
+from {{ ref('snap_benefits') }}
