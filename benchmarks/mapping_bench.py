@@ -5,7 +5,7 @@ The same measurements are written twice: as contract-format CSV (kpi_id, measure
 recorded_at: one row per measurement) and as a wide CSV the way KPI systems export them (one
 row per day: `Date` as dd/mm/yyyy, `Recorded` as ISO 8601, one column per KPI headed by its
 name) with a `sources.yml` that unpivots it and maps the KPI names to ids. Each is loaded into a
-fresh warehouse by `pipelines.ingest.load_source` (kpi_definitions first, as `brw run` does),
+fresh warehouse by `pipelines.load.load_source` (kpi_definitions first, as `brw run` does),
 each figure the median of `--repeat` runs in a fresh process. Target: mapped ≤ 1.5× contract.
 Results: benchmarks/mapping_results.md.
 
@@ -121,17 +121,17 @@ LOAD = """
 import json, sys, time
 from datetime import date
 from pathlib import Path
-from pipelines import ingest
-from pipelines.contract import SOURCES_BY_NAME
+from pipelines import load
+from pipelines.load.contract import SOURCES_BY_NAME
 from pipelines.mapping import find_mapping, load_mapping
 source, warehouse = Path(sys.argv[1]), sys.argv[2]
 path = find_mapping(source)
 mapping = load_mapping(path) if path else None
-conn = ingest.connect(warehouse)
+conn = load.connect(warehouse)
 start = time.perf_counter()
 rows = 0
 for name in ("kpi_definitions", "kpi_measurements"):
-    r = ingest.load_source(conn, SOURCES_BY_NAME[name], source, "bench", mapping=mapping, as_of=date(2026, 11, 21))
+    r = load.load_source(conn, SOURCES_BY_NAME[name], source, "bench", mapping=mapping, as_of=date(2026, 11, 21))
     rows = r.rows_loaded
     quarantined = r.rows_quarantined
 print(json.dumps({"seconds": time.perf_counter() - start, "rows": rows, "quarantined": quarantined}))
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         "# Mapping benchmark (`make bench`)",
         "",
         f"{args.kpis * args.days:,} KPI measurements ({args.kpis} KPIs × {args.days:,} days), loaded by",
-        "`pipelines.ingest.load_source` (kpi_definitions, then kpi_measurements) into a fresh warehouse,",
+        "`pipelines.load.load_source` (kpi_definitions, then kpi_measurements) into a fresh warehouse,",
         f"median of {args.repeat} runs each in a fresh process (benchmarks/mapping_bench.py).",
         "",
         "| input | files | size | load | rows loaded |",

@@ -26,7 +26,7 @@ import pytest
 
 from pipelines import failures
 from pipelines.processes import DBT_CHILD, kill_process_group
-from pipelines.publish import publish_read_copy, read_copy_path, remove_stale_temp_files
+from pipelines.read_copy import publish_read_copy, read_copy_path, remove_stale_temp_files
 from tests.conftest import PORTFOLIO, PORTFOLIO_AS_OF, fetch_all, free_port, start_dashboard
 
 LINUX = sys.platform.startswith("linux") and Path("/proc/self/stat").exists()
@@ -224,8 +224,8 @@ def test_a_dagster_run_failure_ends_in_one_line_with_the_root_cause(tmp_path):
 def test_out_of_space_while_publishing_ends_in_one_line(portfolio_warehouse, tmp_path, monkeypatch, capsys):
     """A warehouse that is up to date but lacks its read copy: `brw run` publishes it, and the
     disk is full (simulated: OSError ENOSPC from the copy)."""
-    from pipelines import publish
-    from pipelines.assets import publish as publish_asset
+    from pipelines import read_copy as publish
+    from pipelines.defs.publish import assets as publish_asset
     from pipelines.cli import main
 
     warehouse = tmp_path / "brw.duckdb"

@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from pipelines import ingest
-from pipelines.contract import LINEAGE_COLUMNS, SOURCES
+from pipelines import load
+from pipelines.load.contract import LINEAGE_COLUMNS, SOURCES
 from pipelines.mapping import load_mapping, validate
 from tests.conftest import PORTFOLIO, PORTFOLIO_AS_OF, REPO_ROOT
 from tests.foreign_exports import REGISTER, RESTATEMENTS, write_foreign_exports
@@ -25,6 +25,7 @@ from tests.foreign_exports import REGISTER, RESTATEMENTS, write_foreign_exports
 AS_OF = date.fromisoformat(PORTFOLIO_AS_OF)
 LINEAGE = {name for name, _ in LINEAGE_COLUMNS}
 MART_LINEAGE = {"source_file", "source_row_number"}  # where a row came from: differs by design
+RUN_TIMES = {"valid_from", "valid_to"}  # when a run saw a version (snapshots): differs by design
 MARTS = sorted(p.stem for p in (REPO_ROOT / "dbt_project" / "models" / "marts").glob("*.sql"))
 
 # Restatements (same KPI and date, recorded later) as a contract landing file: the foreign side
@@ -39,13 +40,13 @@ RESTATED = (
 
 def load_everything(source_dir: Path, db: Path, mapping_file: Path | None = None):
     """Every table at ingest level, in SOURCES order, as of the portfolio's date."""
-    conn = ingest.connect(db)
-    ingest.ensure_warehouse(conn)
+    conn = load.connect(db)
+    load.ensure_warehouse(conn)
     mapping = load_mapping(mapping_file) if mapping_file else None
     if mapping is not None:
         validate(conn, mapping, source_dir)
     results = {
-        s.name: ingest.load_source(conn, s, source_dir, "run-1", as_of=AS_OF, mapping=mapping) for s in SOURCES
+        s.name: load.load_source(conn, s, source_dir, "run-1", as_of=AS_OF, mapping=mapping) for s in SOURCES
     }
     return conn, results
 
@@ -188,17 +189,17 @@ def test_brw_run_over_the_foreign_exports_builds_the_same_marts(portfolio_wareho
             count = conn.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()[0]
             assert count > 0, f"marts.{mart} is empty"
             assert count == conn.execute(f"SELECT count(*) FROM contract.marts.{mart}").fetchone()[0], mart
-            compared = [c for c in columns if c not in MART_LINEAGE]
+            compared = [c for c in columns if c not in MART_LINEAGE | RUN_TIMES]
             only_foreign, only_contract = differences(conn, f"marts.{mart}", f"contract.marts.{mart}", compared)
             assert (only_foreign, only_contract) == ([], []), mart
         # Lineage points into the user's own files: the workbook's sheet and the row Excel shows.
         ws = load_workbook(foreign / REGISTER)["Benefits"]
         excel_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "BA5")
         assert conn.execute(
-            "SELECT benefit_id, source_file, source_row_number FROM marts.invalid_benefits"
+            "SELECT benefit_id, source_file, source_row_number FROM marts.fct_invalid_benefits"
         ).fetchall() == [("BA5", f"{REGISTER}#Benefits", excel_row)]
         assert conn.execute(
-            "SELECT benefit_id, source_file, source_row_number FROM contract.marts.invalid_benefits"
+            "SELECT benefit_id, source_file, source_row_number FROM contract.marts.fct_invalid_benefits"
         ).fetchall() == [("BA5", "benefits.csv", 6)]
         # The quarantine keeps the inputs' own names (nothing was rejected here).
         assert conn.execute("SELECT count(*) FROM audit.quarantine").fetchone()[0] == 0

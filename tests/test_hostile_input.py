@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.contract import SOURCES, SOURCES_BY_NAME
-from pipelines.ingest import SourceContractError, connect, load_source
-from pipelines.cli import print_load_summary
+from pipelines.load.contract import SOURCES, SOURCES_BY_NAME
+from pipelines.load import SourceContractError, connect, load_source
+from pipelines.cli.summaries import print_load_summary
 from pipelines.settings import DateWindow, Settings
 from tests.conftest import TINY, fetch_all
 

@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import ingest
-from pipelines.contract import REASONS, SOURCES, SOURCES_BY_NAME
-from pipelines.ingest import SourceContractError, connect, load_source
+from pipelines import load
+from pipelines.load.contract import REASONS, SOURCES, SOURCES_BY_NAME
+from pipelines.load import SourceContractError, connect, load_source, loader
 
 EXPECTED_QUARANTINE = {
     ("projects.csv", 4, "bad_enum", "stage"),
@@ -66,7 +66,7 @@ EXPECTED_RAW_ROWS = {
 }
 
 
-def load_all(conn: duckdb.DuckDBPyConnection, source_dir: Path, run_id: str) -> dict[str, ingest.LoadResult]:
+def load_all(conn: duckdb.DuckDBPyConnection, source_dir: Path, run_id: str) -> dict[str, load.LoadResult]:
     return {s.name: load_source(conn, s, source_dir, run_id) for s in SOURCES}
 
 
@@ -267,7 +267,7 @@ def test_a_failure_half_way_leaves_the_previous_load_intact(loaded, monkeypatch)
     def boom(*_args, **_kwargs):
         raise OSError("disk full (simulated) after the raw rows were replaced")
 
-    monkeypatch.setattr(ingest, "write_quarantine", boom)
+    monkeypatch.setattr(loader, "write_quarantine", boom)
     with pytest.raises(OSError, match="simulated"):
         load_source(conn, SOURCES_BY_NAME["projects"], source_dir, "run-2")
     assert raw_counts(conn) == before_raw and quarantine(conn) == before_q

@@ -11,9 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import ingest
-from pipelines.contract import SOURCES_BY_NAME
-from pipelines.ingest import PARSE_MACROS
+from pipelines.load import PARSE_MACROS, connect, load_source
+from pipelines.load.contract import SOURCES_BY_NAME
 from pipelines.mapping import MappingError, NumberFormat, date_sql, load_mapping, number_sql, validate
 
 AS_OF = date(2026, 4, 15)
@@ -54,9 +53,9 @@ tables:
 
 
 def load(folder: Path, name: str, conn=None, **kw):
-    conn = conn or ingest.connect(folder / "w.duckdb")
+    conn = conn or connect(folder / "w.duckdb")
     mapping = load_mapping(folder / "sources.yml")
-    result = ingest.load_source(conn, SOURCES_BY_NAME[name], folder, "run-1", mapping=mapping, as_of=AS_OF, **kw)
+    result = load_source(conn, SOURCES_BY_NAME[name], folder, "run-1", mapping=mapping, as_of=AS_OF, **kw)
     return conn, result
 
 
@@ -146,8 +145,8 @@ def test_wide_sheet_unpivots_and_a_bad_cell_keeps_its_row_and_column(tmp_path):
               value: reading
               recorded_at: {file_modified: true}
         """)
-    conn = ingest.connect(tmp_path / "w.duckdb")
-    ingest.load_source(conn, SOURCES_BY_NAME["kpi_definitions"], tmp_path, "run-1", as_of=AS_OF)
+    conn = connect(tmp_path / "w.duckdb")
+    load_source(conn, SOURCES_BY_NAME["kpi_definitions"], tmp_path, "run-1", as_of=AS_OF)
     _, result = load(tmp_path, "kpi_measurements", conn)
     assert [(f.source_file, f.rows_read, f.rows_loaded, f.rows_quarantined) for f in result.files] == [
         ("kpi/daily.xlsx#Daily", 3, 2, 1)]
@@ -320,9 +319,9 @@ WIDE_KPI_MAPPING = """\
 def test_the_sensor_watches_mapped_kpi_files_and_the_asset_loads_what_it_names(tmp_path):
     from dagster import SkipReason, build_sensor_context
 
-    from pipelines.jobs import LANDING_OP
-    from pipelines.resources import WarehouseResource
-    from pipelines.sensors import kpi_landing_sensor
+    from pipelines.defs.ingest.jobs import LANDING_OP
+    from pipelines.defs.resources import WarehouseResource
+    from pipelines.defs.ingest.sensors import kpi_landing_sensor
 
     write(tmp_path / "kpi_definitions.csv", "kpi_id,kpi_name,unit,aggregation,frequency,data_owner,source_system\n"
           "K1,Calls,count,sum,daily,Ann,CRM\n")
@@ -345,8 +344,8 @@ def test_the_sensor_watches_mapped_kpi_files_and_the_asset_loads_what_it_names(t
     assert files == ["kpi/march.csv"]
     write(tmp_path / "kpi" / "april.csv", "Date,K1\n2026-04-01,6\n")
     tick(cursor)
-    conn = ingest.connect(tmp_path / "w.duckdb")
-    ingest.load_source(conn, SOURCES_BY_NAME["kpi_definitions"], tmp_path, "run-1", as_of=AS_OF)
+    conn = connect(tmp_path / "w.duckdb")
+    load_source(conn, SOURCES_BY_NAME["kpi_definitions"], tmp_path, "run-1", as_of=AS_OF)
     _, result = load(tmp_path, "kpi_measurements", conn, only_files=files)  # what the sensor named
     assert [f.source_file for f in result.files] == ["kpi/march.csv"]
     _, result = load(tmp_path, "kpi_measurements", conn)
@@ -372,12 +371,12 @@ def test_a_landing_table_declared_absent_is_read_again_when_it_returns(tmp_path)
     write(tmp_path / "kpi_definitions.csv", "kpi_id,kpi_name,unit,aggregation,frequency,data_owner,source_system\n"
           "K1,Calls,count,sum,daily,Ann,CRM\n")
     write(tmp_path / "kpi_measurements" / "a.csv", "kpi_id,measured_on,value,recorded_at\nK1,2026-03-01,5,2026-03-02\n")
-    conn = ingest.connect(tmp_path / "w.duckdb")
+    conn = connect(tmp_path / "w.duckdb")
     for name in ("kpi_definitions", "kpi_measurements"):
-        ingest.load_source(conn, SOURCES_BY_NAME[name], tmp_path, "run-1", as_of=AS_OF)
+        load_source(conn, SOURCES_BY_NAME[name], tmp_path, "run-1", as_of=AS_OF)
     mapping_file(tmp_path, "tables:\n  kpi_measurements: {absent: true}\n")
     load(tmp_path, "kpi_measurements", conn)
     assert conn.execute("SELECT count(*) FROM raw.kpi_measurements").fetchone()[0] == 0
     (tmp_path / "sources.yml").unlink()
-    result = ingest.load_source(conn, SOURCES_BY_NAME["kpi_measurements"], tmp_path, "run-3", as_of=AS_OF)
+    result = load_source(conn, SOURCES_BY_NAME["kpi_measurements"], tmp_path, "run-3", as_of=AS_OF)
     assert [(f.source_file, f.rows_loaded) for f in result.files] == [("kpi_measurements/a.csv", 1)]

@@ -1,4 +1,4 @@
-"""`brw sources init`: a starter sources.yml from an organisation's own exports (pipelines.sources_init).
+"""`brw sources init`: a starter sources.yml from an organisation's own exports (pipelines.mapping.starter).
 
 The source directory here is hand-made and foreign on purpose: a PMO register workbook with a
 title row above the header, its own words ("Proj ID", "Phase": "In Flight"/"Done", "RAG" G/A/R)
@@ -17,20 +17,13 @@ import openpyxl
 import pytest
 import yaml
 
-from pipelines.contract import SOURCES_BY_NAME
-from pipelines.ingest import PARSE_MACROS
+from pipelines.load import PARSE_MACROS
+from pipelines.load.contract import SOURCES_BY_NAME
 from pipelines.mapping import compile_table, input_files, load_mapping, read_input, stage_sql, validate
-from pipelines.sources_init import (
-    _header_row,
-    _place,
-    _Profile,
-    _propose_date,
-    _propose_number,
-    _sniff_delimiter,
-    _sniff_encoding,
-    starter_mapping,
-    write_starter,
-)
+from pipelines.mapping.starter import starter_mapping, write_starter
+from pipelines.mapping.starter.column_profile import ColumnProfile
+from pipelines.mapping.starter.discover import _header_row, _sniff_delimiter, _sniff_encoding
+from pipelines.mapping.starter.proposals import place_value, propose_date, propose_number
 
 # --------------------------------------------------------------------------- the foreign exports
 
@@ -367,19 +360,19 @@ def test_sniffing_helpers() -> None:
 
 
 def test_date_format_proposals() -> None:
-    uk = _propose_date(_Profile(count=2, formats={"%d/%m/%Y": 2}))
+    uk = propose_date(ColumnProfile(count=2, formats={"%d/%m/%Y": 2}))
     assert (uk.formats, uk.swapped, uk.todo) == (["%d/%m/%Y"], None, None)
-    either = _propose_date(_Profile(count=2, formats={"%d/%m/%Y": 2, "%m/%d/%Y": 2}))
+    either = propose_date(ColumnProfile(count=2, formats={"%d/%m/%Y": 2, "%m/%d/%Y": 2}))
     assert (either.formats, either.swapped) == (["%d/%m/%Y"], "%m/%d/%Y")
-    assert _propose_date(_Profile(count=3, iso=3)).formats == []
-    assert _propose_date(_Profile(count=3, serial=3)).formats == ["excel"]
-    odd = _propose_date(_Profile(count=2, top=["soon", "later"]))
+    assert propose_date(ColumnProfile(count=3, iso=3)).formats == []
+    assert propose_date(ColumnProfile(count=3, serial=3)).formats == ["excel"]
+    odd = propose_date(ColumnProfile(count=2, top=["soon", "later"]))
     assert odd.formats == [] and "no date format" in odd.todo
 
 
 def test_value_and_number_proposals() -> None:
     def place(table: str, column: str, word: str):
-        p = _place(SOURCES_BY_NAME[table].column(column), word)
+        p = place_value(SOURCES_BY_NAME[table].column(column), word)
         return p.target, p.sure, p.others
 
     assert place("status_reports", "overall_rag", "On Track") == ("green", True, [])
@@ -392,8 +385,8 @@ def test_value_and_number_proposals() -> None:
     assert place("projects", "currency", "£") == ("GBP", True, [])
     assert place("change_requests", "billable", "Non-billable") == (False, True, [])
 
-    assert _propose_number("Savings", _Profile(count=2, number=2, suffixed=2, with_currency=2)) == (
+    assert propose_number("Savings", ColumnProfile(count=2, number=2, suffixed=2, with_currency=2)) == (
         {"decimal": ".", "thousands": ",", "suffixes": True}, None)
-    opts, note = _propose_number("Budget ($M)", _Profile(count=2, number=2, plain=2))
+    opts, note = propose_number("Budget ($M)", ColumnProfile(count=2, number=2, plain=2))
     assert opts == {"decimal": ".", "thousands": ",", "scale": 1000000} and "millions" in note
-    assert _propose_number("Budget", _Profile(count=2, number=2, plain=2)) == (None, None)
+    assert propose_number("Budget", ColumnProfile(count=2, number=2, plain=2)) == (None, None)

@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import ingest
-from pipelines.contract import SOURCES_BY_NAME
+from pipelines import load
+from pipelines.load.contract import SOURCES_BY_NAME
 from pipelines.mapping import load_mapping, validate
 from tests.conftest import REPO_ROOT, fetch_all
 
@@ -37,10 +37,10 @@ ABSENT = ["kpi_definitions", "kpi_measurements", "benefits", "benefit_plan", "fi
 def _load(source_dir: Path, as_of: date = date.fromisoformat(AS_OF)):
     """Load projects and milestones through the example's mapping into a fresh warehouse."""
     mapping = load_mapping(source_dir / "sources.yml")
-    conn = ingest.connect(source_dir.parent / "ingest.duckdb")
+    conn = load.connect(source_dir.parent / "ingest.duckdb")
     checks = validate(conn, mapping, source_dir)
     results = {
-        name: ingest.load_source(conn, SOURCES_BY_NAME[name], source_dir, "run1", mapping=mapping, as_of=as_of)
+        name: load.load_source(conn, SOURCES_BY_NAME[name], source_dir, "run1", mapping=mapping, as_of=as_of)
         for name in ("projects", "milestones")
     }
     return conn, checks, results

@@ -2,7 +2,7 @@
 
 Every source file is described once here: its columns with type, requiredness and allowed
 values, its key, its cross-row rules (conditional requirements, ranges) and its references to
-other sources. The ingestion layer (`pipelines.ingest`) turns these descriptions into DuckDB SQL;
+other sources. The ingestion layer (`pipelines.load`) turns these descriptions into DuckDB SQL;
 nothing else in the code base repeats the column lists.
 
 Rule conditions are SQL over the *typed* row (column names as in the contract); they must be
@@ -37,6 +37,15 @@ SQL_TYPES = {
     "integer": "BIGINT",
     "boolean": "BOOLEAN",
 }
+
+
+class SourceContractError(Exception):
+    """A source file cannot be loaded at all (missing file, missing column, unreadable)."""
+
+    def __init__(self, message: str, column: str | None = None, row_number: int | None = None):
+        super().__init__(message)
+        self.column = column
+        self.row_number = row_number
 
 
 @dataclass(frozen=True)

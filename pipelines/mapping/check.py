@@ -1,6 +1,6 @@
 """`brw sources check`: a dry run of the mapping and the contract's validation, writing nothing.
 
-Every table is loaded exactly as `brw run` would load it (same code: pipelines.ingest with the
+Every table is loaded exactly as `brw run` would load it (same code: pipelines.load with the
 mapping), but into an in-memory DuckDB database that is thrown away, so the warehouse is never
 opened. The report gives per table: the inputs, rows read, skipped (blank or filtered), loaded,
 and rejected by reason with three examples each, then the values each mapped column could not
@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipelines import ingest
-from pipelines.contract import SOURCES
-from pipelines.mapping import Mapping, MappingError, validate
+from pipelines import load
+from pipelines.load.contract import SOURCES
+from pipelines.mapping.compile import validate
+from pipelines.mapping.model import Mapping, MappingError
 
 EXAMPLES = 3
 
@@ -38,14 +39,14 @@ class TableReport:
 def check_sources(source_dir: Path, mapping: Mapping | None, as_of: date,
                   progress: Callable[[str], None] = lambda _m: None) -> tuple[list[TableReport], str | None]:
     """(one report per contract table, the mapping-level error or None). Nothing is written."""
-    conn = ingest.connect(":memory:")  # thrown away: the warehouse is never opened
+    conn = load.connect(":memory:")  # thrown away: the warehouse is never opened
     try:
         if mapping is not None:
             try:
                 validate(conn, mapping, source_dir)
             except MappingError as exc:
                 return [], str(exc)
-        ingest.ensure_warehouse(conn)
+        load.ensure_warehouse(conn)
         reports = []
         for source in SOURCES:
             progress(f"checking {source.name} …")
@@ -55,8 +56,8 @@ def check_sources(source_dir: Path, mapping: Mapping | None, as_of: date,
                    else f"contract file {source.path}{'/' if source.landing_folder else ''}")
             report = TableReport(source.name, how)
             try:
-                result = ingest.load_source(conn, source, source_dir, "sources-check", mapping=mapping, as_of=as_of)
-            except ingest.SourceContractError as exc:
+                result = load.load_source(conn, source, source_dir, "sources-check", mapping=mapping, as_of=as_of)
+            except load.SourceContractError as exc:
                 report.error = str(exc)
                 reports.append(report)
                 continue
