@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from pipelines.cli import main
+from pipelines.demo import STORIES
 from tests.conftest import SEEDS
 from tests.conftest import fetch_all as query
+from tests.test_generate import PROMISED_STATUS
 
 pytestmark = pytest.mark.slow
 
@@ -62,8 +64,6 @@ def test_demo_board_pack_and_alerts_tell_the_planted_stories(demo_warehouse):
     import os
     from pathlib import Path
 
-    from pipelines.generate import STORIES
-
     reports = Path(os.environ["BRW_REPORTS_DIR"])
     pack = html.unescape((reports / "board_pack_2026-10.html").read_text(encoding="utf-8"))
     for planted in ("watermelon_project", "margin_leak_project", "eroding_benefit", "orphaned_benefit"):
@@ -74,3 +74,21 @@ def test_demo_board_pack_and_alerts_tell_the_planted_stories(demo_warehouse):
     assert ("watermelon", STORIES["watermelon_project"]) in alerts
     assert ("eroding", STORIES["eroding_benefit"]) in alerts
     assert ("stale", STORIES["orphaned_benefit"]) in alerts
+
+
+def test_demo_stories_read_back_from_the_warehouse(demo_warehouse):
+    """The statuses and delivery findings the planted stories promise, as the marts compute them."""
+    status = dict(query(demo_warehouse, "SELECT benefit_id, status FROM marts.fct_benefit_status"))
+    assert {name: status.get(STORIES[name]) for name in PROMISED_STATUS} == PROMISED_STATUS
+
+    columns = ["is_watermelon", "is_benefits_watermelon", "cpi", "max_key_slippage_days",
+               "critical_documented_not_mitigated", "margin_leakage", "unbilled_approved_change_cost"]
+    sql = f"SELECT {', '.join(columns)} FROM marts.fct_project_health WHERE project_id = ?"
+    (row,) = query(demo_warehouse, sql, [STORIES["watermelon_project"]])
+    watermelon = dict(zip(columns, row))
+    assert watermelon["is_watermelon"] and watermelon["is_benefits_watermelon"]
+    assert watermelon["cpi"] < 0.85 and watermelon["max_key_slippage_days"] > 60
+    assert watermelon["critical_documented_not_mitigated"] >= 1
+    (row,) = query(demo_warehouse, sql, [STORIES["margin_leak_project"]])
+    leak = dict(zip(columns, row))
+    assert leak["margin_leakage"] > 0 and leak["unbilled_approved_change_cost"] > 0

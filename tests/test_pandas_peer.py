@@ -35,7 +35,7 @@ def test_peer_matches_the_hand_worked_portfolio_and_the_marts(portfolio_warehous
 @pytest.mark.slow
 def test_peer_matches_the_marts_on_a_generated_portfolio(tmp_path):
     from pipelines.cli import main
-    from pipelines.generate import generate_source_dir
+    from pipelines.demo import generate_source_dir
 
     source = tmp_path / "source"
     warehouse = tmp_path / "warehouse" / "brw.duckdb"
