@@ -9,9 +9,9 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
-from pipelines.contract import SOURCES
-from pipelines.ingest import connect, load_source
-from pipelines.sql import (
+from pipelines.load import connect, load_source
+from pipelines.load.contract import SOURCES
+from pipelines.console import (
     Limits,
     QueryTimeout,
     ReadOnlySqlError,
@@ -340,3 +340,102 @@ def test_cli_limit_flags(tiny_db, capsys):
     assert main(["sql", "SELECT 42 AS n", "--warehouse", str(tiny_db), "--memory-limit", "0", "--timeout", "0",
                  "--max-bytes", "0", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"n": 42}]
+
+
+# --------------------------------------------------------------------------- issue 13: the warehouse explains itself
+
+
+@pytest.fixture
+def layered_db(tmp_path):
+    """A warehouse-shaped file: tables in several schemas, nothing in main, some described."""
+    path = tmp_path / "layered.duckdb"
+    conn = duckdb.connect(str(path))
+    for schema in ("audit", "raw", "staging", "marts", "scratch"):
+        conn.execute(f"CREATE SCHEMA {schema}")
+    conn.execute("CREATE TABLE raw.projects (project_id VARCHAR)")
+    conn.execute("CREATE TABLE audit.load_audit (run_id VARCHAR)")
+    conn.execute("CREATE TABLE staging.stg_projects (project_id VARCHAR)")
+    conn.execute("CREATE TABLE staging.dim_project (project_id VARCHAR, stage VARCHAR)")  # same name as a mart
+    conn.execute("CREATE TABLE marts.dim_project (project_id VARCHAR, project_name VARCHAR, budget DOUBLE)")
+    conn.execute("INSERT INTO marts.dim_project VALUES ('P1', 'Alpha', 10), ('P2', 'Beta', 20)")
+    conn.execute("CREATE TABLE marts.dim_project__dbt_tmp (project_id VARCHAR)")  # an interrupted dbt run's
+    conn.execute("CREATE VIEW scratch.v_projects AS SELECT 1 AS one")
+    conn.execute("COMMENT ON TABLE marts.dim_project IS 'One row per project. Built from the register, e.g. P1.'")
+    conn.execute("COMMENT ON COLUMN marts.dim_project.project_name IS 'The name the board knows it by.'")
+    conn.execute("COMMENT ON TABLE raw.projects IS 'As loaded.'")
+    conn.close()
+    return path
+
+
+def test_show_tables_lists_every_schema_with_descriptions(layered_db, capsys):
+    """DuckDB's SHOW TABLES lists `main` only, which the warehouse leaves empty: the issue's
+    empty frame. Now: every schema's tables and views, marts first, with their descriptions."""
+    frame = run_query(layered_db, "SHOW TABLES").frame
+    assert frame.columns.tolist() == ["schema", "table", "description"]
+    assert frame.values.tolist() == [
+        ["marts", "dim_project", "One row per project."],
+        ["staging", "dim_project", ""],
+        ["staging", "stg_projects", ""],
+        ["raw", "projects", "As loaded."],
+        ["audit", "load_audit", ""],
+        ["scratch", "v_projects", ""],
+    ]
+    assert run_query(layered_db, "/* which? */ show tables from STAGING ;").frame["table"].tolist() == [
+        "dim_project", "stg_projects"]
+    assert main(["sql", "SHOW TABLES", "--warehouse", str(layered_db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["schema", "table", "description"] and lines[-1] == "(6 rows)"
+    assert lines[1].split() == ["marts", "dim_project", "One", "row", "per", "project."]  # text reads from the left
+    long = "A description of many words. " * 10
+    with duckdb.connect(str(layered_db)) as conn:
+        conn.execute(f"COMMENT ON TABLE marts.dim_project IS '{long}'")
+    listed = run_query(layered_db, "SHOW TABLES FROM marts").frame["description"].tolist()
+    assert listed == ["A description of many words."]  # the first sentence: a line of a listing
+    with duckdb.connect(str(layered_db)) as conn:
+        conn.execute(f"COMMENT ON TABLE marts.dim_project IS '{long.replace('.', ',')}'")
+    listed = run_query(layered_db, "SHOW TABLES FROM marts").frame["description"].tolist()
+    assert len(listed[0]) == 120 and listed[0].endswith("…")
+    # DuckDB's own listing (column names and types) is still there under its own name
+    native = run_query(layered_db, "SHOW ALL TABLES").frame
+    assert {"database", "schema", "name", "column_names"} <= set(native.columns) and len(native) == 7
+
+
+def test_unqualified_names_find_the_marts_first(layered_db):
+    result = run_query(layered_db, "SELECT project_name FROM dim_project ORDER BY 1")
+    assert result.frame["project_name"].tolist() == ["Alpha", "Beta"]
+    assert run_query(layered_db, "SELECT count(*) AS n FROM stg_projects").frame["n"].tolist() == [0]
+
+
+def test_describe_shows_column_descriptions(layered_db):
+    for statement in ("DESCRIBE dim_project", "describe marts.\"dim_project\";", "DESC MARTS.DIM_PROJECT"):
+        frame = run_query(layered_db, statement).frame
+        assert frame["column_name"].tolist() == ["project_id", "project_name", "budget"], statement
+        assert frame["column_type"].tolist() == ["VARCHAR", "VARCHAR", "DOUBLE"]
+        assert frame["description"].tolist() == ["", "The name the board knows it by.", ""]
+    staging = run_query(layered_db, "DESCRIBE staging.dim_project").frame
+    assert staging["column_name"].tolist() == ["project_id", "stage"]
+    query = run_query(layered_db, "DESCRIBE SELECT 1 AS one").frame  # not a table: DuckDB's own answer
+    assert query["column_name"].tolist() == ["one"] and "description" not in query.columns
+    with pytest.raises(Exception, match="nope"):
+        run_query(layered_db, "DESCRIBE marts.nope")
+
+
+def test_the_search_path_is_set_and_the_guard_keeps_it(layered_db):
+    """A session setting (lock_configuration does not cover it, and needs not: it only resolves
+    names); the guard refuses SET, so a query cannot change it."""
+    conn = open_read_only(layered_db, Limits())
+    try:
+        assert conn.execute("SELECT current_setting('search_path')").fetchone() == ("marts,staging,raw,audit",)
+        with pytest.raises(ReadOnlySqlError):
+            execute_read_only(conn, "SET search_path = 'raw'")
+    finally:
+        conn.close()
+
+
+def test_a_scratch_database_keeps_duckdbs_default_path(tiny_db, tmp_path):
+    path = tmp_path / "scratch.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute("CREATE TABLE t AS SELECT 1 AS i")
+    conn.close()
+    assert run_query(path, "SHOW TABLES").frame.values.tolist() == [["main", "t", ""]]
+    assert run_query(path, "SELECT i FROM t").frame["i"].tolist() == [1]

@@ -17,8 +17,8 @@ from dataclasses import replace
 import duckdb
 import pytest
 
-from pipelines.publish import read_copy_path
-from pipelines.sql import (
+from pipelines.read_copy import read_copy_path
+from pipelines.console import (
     CONSOLE_LIMITS,
     Limits,
     QueryMemoryLimit,
@@ -75,7 +75,8 @@ def test_rows_of_1mb_stop_at_the_memory_cap_not_after_minutes(tiny_db):
 
 PEAK_SCRIPT = """
 import json, os, resource, sys, time
-from pipelines.sql import CONSOLE_LIMITS, QueryMemoryLimit, _rss, run_query
+from pipelines.console import CONSOLE_LIMITS, QueryMemoryLimit, run_query
+from pipelines.console.worker import resident_bytes
 started = time.monotonic()
 try:
     result = run_query(sys.argv[1], sys.argv[2], CONSOLE_LIMITS)
@@ -85,7 +86,7 @@ except QueryMemoryLimit:
 print(json.dumps({
     "outcome": outcome, "seconds": time.monotonic() - started,
     # VmHWM, not ru_maxrss: that would include the peak of the pytest process this one was forked from
-    "caller_peak": _rss(os.getpid(), "VmHWM"),
+    "caller_peak": resident_bytes(os.getpid(), "VmHWM"),
     "worker_peak": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
 }))
 """
@@ -142,13 +143,17 @@ def published(tmp_path, monkeypatch):
     warehouse = tmp_path / "brw.duckdb"
     copy = read_copy_path(warehouse)
     conn = duckdb.connect(str(copy))
-    conn.execute("CREATE SCHEMA marts")  # what the app's sidebar and the console page read
-    conn.execute("CREATE TABLE marts.dim_project AS SELECT 'P1' AS project_id, 'Core' AS portfolio, "
-                 "'Prog' AS programme, 'BU' AS business_unit, 'GBP' AS currency")
-    conn.execute("CREATE TABLE marts.dim_benefit AS SELECT 'B1' AS benefit_id, 'P1' AS project_id, "
-                 "'Owner' AS benefit_owner, 'GBP' AS currency")
+    conn.execute("CREATE SCHEMA marts")  # what the console page's example reads
     conn.execute("CREATE TABLE marts.fct_benefit_status AS SELECT 'B1' AS benefit_id, 'P1' AS project_id, "
                  "'on_track' AS status, 10.0 AS cumulative_realized_value, DATE '2026-04-15' AS as_of_date, "
+                 "DATE '2026-03-01' AS evaluation_month")
+    conn.execute("COMMENT ON TABLE marts.fct_benefit_status IS 'One row per benefit.'")  # dbt persist_docs
+    conn.execute("COMMENT ON COLUMN marts.fct_benefit_status.status IS 'Objective status.'")
+    conn.execute("CREATE SCHEMA reporting")  # what the sidebar reads; the pages show once it exists
+    conn.execute("CREATE TABLE reporting.rpt_project_board AS SELECT 'P1' AS project_id, 'Core' AS portfolio, "
+                 "'Prog' AS programme, 'BU' AS business_unit, 'GBP' AS currency, 1 AS benefits")
+    conn.execute("CREATE TABLE reporting.rpt_benefit_board AS SELECT 'B1' AS benefit_id, 'P1' AS project_id, "
+                 "'Owner' AS benefit_owner, 'GBP' AS currency, DATE '2026-04-15' AS as_of_date, "
                  "DATE '2026-03-01' AS evaluation_month")
     conn.close()
     monkeypatch.setenv("BRW_WAREHOUSE", str(warehouse))
@@ -179,6 +184,9 @@ def test_console_page_states_its_limits_and_reports_cuts_and_stops(published):
     open_page(at, "sql")
     caption = " ".join(c.value for c in at.caption)
     assert "5,000 rows" in caption and "64 MB" in caption and "10 s" in caption and "1 GB of memory" in caption
+    assert "One row per benefit." in caption  # the schema pane: descriptions persisted by dbt
+    described = [dict(zip(frame.value["column_name"], frame.value["description"])) for frame in at.dataframe]
+    assert {"benefit_id": "", "status": "Objective status."}.items() <= described[0].items()  # marts first
     at.text_area(key="sql_text").set_value(WIDE_100KB).run()
     at.button(key="sql_run").click().run()
     assert not at.error

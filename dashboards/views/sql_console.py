@@ -1,5 +1,5 @@
 """SQL console: read-only ad-hoc SQL over the published warehouse, within stated limits (rows,
-result size, seconds, memory: pipelines.sql.CONSOLE_LIMITS). Each query runs in its own worker
+result size, seconds, memory: pipelines.console.CONSOLE_LIMITS). Each query runs in its own worker
 process (dashboards.queries.console_query), so one heavy query costs no other session anything."""
 
 from __future__ import annotations
@@ -10,12 +10,25 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.views import common
-from pipelines.sql import CONSOLE_LIMITS, QueryMemoryLimit, QueryTimeout, ReadOnlySqlError, human_size
+from pipelines.console import CONSOLE_LIMITS, QueryMemoryLimit, QueryTimeout, ReadOnlySqlError, human_size
 
 EXAMPLE = """SELECT s.status, count(*) AS benefits, sum(s.cumulative_realized_value) AS realized
 FROM marts.fct_benefit_status s
 GROUP BY s.status
 ORDER BY benefits DESC"""
+
+PUBLIC_SCHEMAS = ("marts", "reporting", "snapshots", "audit")  # in the schema pane, in this order
+_SCHEMA_LIST = ", ".join(f"'{name}'" for name in PUBLIC_SCHEMAS)
+# every column of the public schemas with its description and its table's (dbt persist_docs)
+SCHEMA_PANE_SQL = f"""SELECT c.schema_name || '.' || c.table_name AS relation,
+    coalesce(t.comment, v.comment, '') AS relation_description,
+    c.column_name, c.data_type, coalesce(c.comment, '') AS description
+FROM duckdb_columns() c
+LEFT JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
+LEFT JOIN duckdb_views() v ON v.database_name = c.database_name AND v.schema_name = c.schema_name
+    AND v.view_name = c.table_name
+WHERE c.database_name = current_database() AND c.schema_name IN ({_SCHEMA_LIST})
+ORDER BY list_position([{_SCHEMA_LIST}], c.schema_name), c.table_name, c.column_index"""
 
 LIMITS = CONSOLE_LIMITS
 ROW_LIMIT = LIMITS.max_rows
@@ -37,14 +50,12 @@ def render() -> None:
     left, right = st.columns([3, 1])
     with right:
         st.subheader("Public schema")
-        columns = queries.query(
-            """SELECT table_schema || '.' || table_name AS relation, column_name, data_type
-            FROM information_schema.columns WHERE table_schema IN ('marts', 'audit', 'snapshots')
-            ORDER BY table_schema, table_name, ordinal_position"""
-        )
-        for relation, part in columns.groupby("relation", sort=True):
+        columns = queries.query(SCHEMA_PANE_SQL)
+        for relation, part in columns.groupby("relation", sort=False):
             with st.expander(relation):
-                st.dataframe(part[["column_name", "data_type"]], hide_index=True, width="stretch")
+                if part["relation_description"].iloc[0]:
+                    st.caption(part["relation_description"].iloc[0])
+                st.dataframe(part[["column_name", "data_type", "description"]], hide_index=True, width="stretch")
     with left:
         sql = st.text_area("Read-only SQL (one statement)", EXAMPLE, height=180, key="sql_text")
         st.caption(limits_caption())
