@@ -10,6 +10,8 @@ STAMP := $(VENV)/.installed-stamp
 export PATH := $(BIN):$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+# dg compares the active venv with the project's: the project's is the one on PATH above.
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 
 .PHONY: help install manifest warehouse run dashboard test test-fast dagster bench clean
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.publish import read_copy_path
+from pipelines.read_copy import read_copy_path
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-21"

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from pipelines.settings import DBT_PROJECT_DIR
 
-MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 _SKIP_DIRS = {"target", "logs", "dbt_packages"}
 
 

@@ -1,27 +1,20 @@
-"""The Dagster code location: ingest assets, dbt assets, the all-assets job, resources.
+"""The Dagster code location `brw`: what `dg dev`, `dg check defs` and `brw run` load.
 
-`dg dev` / `dagster dev` load `defs` (settings from BRW_* env vars); `brw run` builds its own
-Definitions with the flags it was given.
+The domains under `pipelines/defs` (ingest, transform, publish, reports) are autoloaded the way
+dg projects are. What depends on the settings is added here: the resources bound to the
+warehouse and source directory, and the ingest assets (a sources.yml mapping adds the files it
+reads to the lineage). `dg dev` takes the settings from BRW_* env vars; `brw run` passes its flags.
 """
 
 from __future__ import annotations
 
-from dagster import Definitions, in_process_executor
-from dagster._loggers import colored_console_logger
+import dagster as dg
 
-from pipelines.assets.dbt import BrwDbtCliResource, brw_dbt_assets, dbt_project
-from pipelines.assets.ingest import ingest_assets
-from pipelines.assets.checks import MART_CHECKS
-from pipelines.assets.publish import warehouse_read_copy
-from pipelines.assets.reports import benefit_alerts, board_pack
-from pipelines.dbt_manifest import dbt_executable
-from pipelines.jobs import ALL_ASSETS_JOB, board_cycle, landing_refresh, materialize_all
-from pipelines.processes import dbt_executable_for
+from pipelines.defs.ingest.assets import ingest_assets
+from pipelines.defs.jobs import ALL_ASSETS_JOB
+from pipelines.defs.resources import resources_for
 from pipelines.progress import progress_logger
-from pipelines.resources import WarehouseResource
-from pipelines.schedules import daily_refresh, monthly_board_cycle
-from pipelines.sensors import kpi_landing_sensor
-from pipelines.settings import Settings
+from pipelines.settings import REPO_ROOT, Settings
 
 __all__ = ["ALL_ASSETS_JOB", "build_definitions", "defs"]
 
@@ -36,29 +29,20 @@ def _mapping(settings: Settings):
         return None
 
 
-def build_definitions(settings: Settings | None = None) -> Definitions:
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.resolve()
-    return Definitions(
-        assets=[*ingest_assets(_mapping(settings)), brw_dbt_assets, warehouse_read_copy, benefit_alerts, board_pack],
-        asset_checks=MART_CHECKS,
-        jobs=[materialize_all, board_cycle, landing_refresh],
-        schedules=[daily_refresh, monthly_board_cycle],
-        sensors=[kpi_landing_sensor],
-        resources={
-            "warehouse": WarehouseResource(
-                path=str(settings.warehouse),
-                source_dir=str(settings.source_dir),
-                as_of=settings.as_of.isoformat() if settings.as_of else "",
-                reports_dir=str(settings.reports_dir),
-                mapping=str(settings.mapping or ""),
-            ),
-            # dbt through a wrapper that makes it die with this process (pipelines.processes)
-            "dbt": BrwDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable_for(dbt_executable())),
-        },
-        # The multiprocess executor re-imports the code location per step: ~10x slower on 2 cores.
-        executor=in_process_executor,
-        loggers={"console": colored_console_logger, "brw_progress": progress_logger},
+    return dg.Definitions.merge(
+        dg.load_from_defs_folder(path_within_project=REPO_ROOT),
+        dg.Definitions(
+            assets=ingest_assets(_mapping(settings)),
+            resources=resources_for(settings),
+            # The multiprocess executor re-imports the code location per step: ~10x slower on 2 cores.
+            executor=dg.in_process_executor,
+            loggers={"console": dg.colored_console_logger, "brw_progress": progress_logger},
+        ),
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -5,7 +5,7 @@ A run compares fingerprints with the ones the last complete `brw run` recorded i
 - each source (a file's content hash; for the KPI landing folder, its file names, sizes and
   modification times),
 - the as-of date,
-- the dbt project's files and the ingestion code (pipelines/contract.py, pipelines/ingest.py).
+- the dbt project's files and the ingestion code (the pipelines/load and pipelines/mapping packages).
 
 It then materializes the changed sources and everything downstream of them, plus — when the
 as-of date moved — every dbt model that reads the as-of date and everything downstream of
@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetKey
 
-from pipelines.contract import SOURCES, Source
+from pipelines.load.contract import SOURCES, Source
 from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 PLANNED_TAG = "brw/planned"  # set on runs whose selection this module computed
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
     recorded_at TIMESTAMP NOT NULL
 );
 """
-_INGEST_CODE = tuple(REPO_ROOT / "pipelines" / name for name in ("contract.py", "ingest.py", "mapping.py"))
+_INGEST_CODE = tuple(sorted(p for folder in ("load", "mapping") for p in (REPO_ROOT / "pipelines" / folder).rglob("*.py")))
 
 
 def _hash_bytes(chunks) -> str:
@@ -73,7 +73,7 @@ def source_fingerprint(source_dir: Path, source: Source, mapping=None) -> str:
     if source.landing_folder:
         if not path.is_dir():
             return "missing"
-        from pipelines.ingest import landing_signatures
+        from pipelines.load import landing_signatures
 
         return _hash_bytes(f"{name}|{size}|{mtime}" for name, (size, mtime) in sorted(landing_signatures(path).items()))
     if not path.is_file():
@@ -164,7 +164,7 @@ def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = 
         return RunPlan(True, ["--all: everything"], fingerprints=current)
     if not Path(warehouse).exists():
         return RunPlan(True, ["a new warehouse: everything"], fingerprints=current)
-    from pipelines.ingest import connect
+    from pipelines.load import connect
 
     with contextlib.closing(connect(warehouse, read_only=True)) as conn:
         recorded, last_run = read_state(conn)

@@ -9,6 +9,7 @@ dagster-dbt starts dbt with subprocess.Popen and offers no hook for that, so the
 `python -m pipelines.processes dbt ARGS` with the interpreter of `brw` (BRW_DBT_PYTHON), which
 asks for the signal, checks that the parent is still the process that started it (it may have
 died before the request), then execs the real dbt (BRW_DBT_EXECUTABLE) in the same process.
+It answers `dbt --version` itself (`run_dbt`).
 """
 
 from __future__ import annotations
@@ -86,9 +87,30 @@ def _supervise(argv: list[str], parent_pid: int | None) -> int:
                     return child.wait()
 
 
+def installed_dbt_version(real_dbt: str) -> str | None:
+    """dbt-core's version, read from the installed package, when `real_dbt` is the dbt of this
+    interpreter's environment; else None (ask that dbt)."""
+    if Path(real_dbt).parent != Path(sys.executable).parent:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dbt-core")
+    except PackageNotFoundError:
+        return None
+
+
 def run_dbt(args: list[str]) -> int:
-    """The wrapper's work: die with the parent, then become dbt."""
+    """The wrapper's work: die with the parent, then become dbt.
+
+    `--version` (which dagster-dbt asks before every invocation) is answered from the installed
+    package, in dbt's own format: dbt's answer takes seconds, as it asks PyPI for the latest release.
+    """
     real = os.environ.get(EXECUTABLE_ENV) or "dbt"
+    known = installed_dbt_version(real) if args == ["--version"] else None
+    if known:
+        print(f"Core:\n  - installed: {known}")
+        return 0
     parent = os.environ.get(PARENT_ENV)
     parent_pid = int(parent) if parent and parent.isdigit() else None
     argv = [real, *args]

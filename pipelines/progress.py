@@ -26,7 +26,6 @@ class ProgressHandler(logging.Handler):
         self.stream = stream or STREAM or sys.stdout
         self.started = time.monotonic()
         self.step_started: dict[str, float] = {}
-        self.dbt_nodes = 0
 
     def _print(self, text: str) -> None:
         elapsed = time.monotonic() - self.started
@@ -57,7 +56,6 @@ class ProgressHandler(logging.Handler):
                 links.append(("", data.user_failure_data.description))
             self._print(f"FAILED {step}: {root_cause(links)}")
         elif kind == DagsterEventType.ASSET_MATERIALIZATION and step.startswith("brw_dbt"):
-            self.dbt_nodes += 1
             key = event.asset_key.to_user_string() if event.asset_key else "?"
             self._print(f"    dbt built {key}")
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:

@@ -118,10 +118,6 @@ class Settings:
             Path(mapping_value).expanduser().resolve() if mapping_value else None,
         )
 
-    @property
-    def effective_as_of(self) -> date:
-        return self.as_of or date.today()
-
     def export(self) -> None:
         """Put the settings in the environment, for the dbt subprocess and child processes."""
         os.environ["BRW_SOURCE_DIR"] = str(self.source_dir)

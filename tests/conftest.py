@@ -60,6 +60,28 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
+def defs(tmp_path_factory, dbt_manifest):
+    """The code location's definitions for an empty source directory (nothing is built)."""
+    from pipelines.definitions import build_definitions
+    from pipelines.settings import Settings
+
+    base = tmp_path_factory.mktemp("defs")
+    return build_definitions(Settings.resolve(base, base / "brw.duckdb", "2026-11-21"))
+
+
+# Session fixtures that build a warehouse end to end: a test that uses one is slow, whatever its
+# own marks say (`make test-fast`, `pytest -m "not slow"`, skips it and builds nothing).
+END_TO_END_FIXTURES = {"portfolio_warehouse"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
 def portfolio_warehouse(tmp_path_factory) -> Path:
     """`brw run` over tests/data/portfolio as of 2026-04-15, once per session."""
     from pipelines.cli import main

@@ -1,25 +1,48 @@
 """A real browser (Debian chromium driven by Playwright) visits every page of `brw dashboard`.
 
 Screenshots and page render times go to test-artifacts/. Never downloads a browser: it uses
-/usr/bin/chromium, which .ci/run installs with apt-get.
+/usr/bin/chromium, which .ci/run installs with apt-get. Without a working chromium or without
+Playwright the test is skipped, before any warehouse is built.
 """
 
 from __future__ import annotations
 
+import importlib.util  # noqa: F401 (read by the skipif condition below)
 import json
 import os
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from pipelines.processes import kill_process_group
 from tests.conftest import REPO_ROOT, free_port, start_dashboard
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
 CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium_missing() -> str | None:
+    """Why the real-browser test cannot run here, or None."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"Debian chromium is not installed at {CHROMIUM} (.ci/run installs it: apt-get install chromium)"
+    try:
+        version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{CHROMIUM} does not start: {exc}"
+    if version.returncode != 0:
+        return f"{CHROMIUM} --version failed: {(version.stderr or version.stdout).strip()[:200]}"
+    return None
+
+
+# Evaluated when the test is about to run (not at collection), before any fixture builds a warehouse.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif("importlib.util.find_spec('playwright') is None", reason="Playwright is not installed"),
+    pytest.mark.skipif("chromium_missing() is not None",
+                       reason=f"no working Debian chromium at {CHROMIUM} (.ci/run installs it: apt-get install chromium)"),
+]
+
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 PAGES = [
     ("", "Portfolio overview"),
@@ -33,8 +56,6 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def dashboard(portfolio_warehouse):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it: apt-get install chromium)")
     port = free_port()
     env = {**os.environ, "BRW_WAREHOUSE": str(portfolio_warehouse)}
     # its own process group, stopped whole in the finalizer: no server outlives the test

@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.processes import kill_process_group
-from pipelines.publish import read_copy_path
+from pipelines.read_copy import read_copy_path
 from tests.conftest import APP, PORTFOLIO, PORTFOLIO_AS_OF, open_page
 
 pytestmark = pytest.mark.slow

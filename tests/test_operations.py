@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import duckdb
 import pytest
 from dagster import DagsterInstance, SkipReason, build_schedule_context, build_sensor_context
 
-from pipelines import checks
-from pipelines.jobs import BOARD_CYCLE_JOB, FULL_REFRESH_TAG, LANDING_OP
-from pipelines.resources import AS_OF_TAG, WarehouseResource
-from pipelines.schedules import daily_refresh, monthly_board_cycle
-from pipelines.sensors import kpi_landing_sensor
+from pipelines.defs.ingest import checks as ingest_checks
+from pipelines.defs.ingest.jobs import LANDING_JOB, LANDING_OP
+from pipelines.defs.ingest.sensors import kpi_landing_sensor
+from pipelines.defs.reports.schedules import monthly_board_cycle
+from pipelines.defs.resources import WarehouseResource, run_as_of
+from pipelines.defs.schedules import daily_refresh
+from pipelines.defs.transform import checks as mart_checks
+from pipelines.defs.transform.assets import dbt_build_args
 
 
 # --------------------------------------------------------------------------- sensor
@@ -77,8 +81,8 @@ def test_sensor_requests_a_new_file_once_it_stops_growing(tmp_path):
 
 
 def test_the_landing_asset_loads_only_the_files_it_is_given(tiny_source, warehouse_path):
-    from pipelines.contract import SOURCES_BY_NAME
-    from pipelines.ingest import connect, load_source
+    from pipelines.load import connect, load_source
+    from pipelines.load.contract import SOURCES_BY_NAME
 
     conn = connect(warehouse_path)
     for name in ("projects", "kpi_definitions"):
@@ -94,21 +98,36 @@ def test_the_landing_asset_loads_only_the_files_it_is_given(tiny_source, warehou
 # --------------------------------------------------------------------------- schedules
 
 
-def test_daily_refresh_runs_everything_as_of_its_day():
-    context = build_schedule_context(scheduled_execution_time=datetime(2026, 11, 22, 6, tzinfo=timezone.utc))
-    request = daily_refresh(context)
-    assert request.tags[AS_OF_TAG] == "2026-11-22" and request.run_key == "daily-2026-11-22"
-    assert daily_refresh.cron_schedule == "0 6 * * *" and daily_refresh.job_name == "materialize_all"
+def requested_run(schedule, at: datetime) -> tuple[str, dict[str, str]]:
+    """(run key, the run's tags: its job's and the request's) of a tick of `schedule` at `at`."""
+    request = schedule(build_schedule_context(scheduled_execution_time=at))
+    return request.run_key, {**schedule.job.tags, **request.tags}
 
 
-def test_monthly_board_cycle_is_a_full_rebuild_as_of_the_first():
-    context = build_schedule_context(scheduled_execution_time=datetime(2026, 12, 1, 7, tzinfo=timezone.utc))
-    request = monthly_board_cycle(context)
-    assert request.tags[AS_OF_TAG] == "2026-12-01"  # evaluation month: November 2026
-    assert monthly_board_cycle.cron_schedule == "0 7 1 * *" and monthly_board_cycle.job_name == BOARD_CYCLE_JOB
-    from pipelines.jobs import board_cycle
+def as_of_of(tags: dict[str, str]) -> date:
+    """The as-of date the assets of a run with these tags use (the resource says otherwise)."""
+    context = SimpleNamespace(run=SimpleNamespace(tags=tags))
+    return run_as_of(context, WarehouseResource(path="unused.duckdb", source_dir="unused", as_of="2020-01-01"))
 
-    assert board_cycle.tags[FULL_REFRESH_TAG] == "true"
+
+def test_the_daily_refresh_builds_once_a_day_incrementally_as_of_that_day(defs):
+    morning = datetime(2026, 11, 22, 6, tzinfo=timezone.utc)
+    key, tags = requested_run(daily_refresh, morning)
+    retried, _ = requested_run(daily_refresh, morning + timedelta(minutes=5))
+    next_day, _ = requested_run(daily_refresh, morning + timedelta(days=1))
+    assert key == retried != next_day  # one run per run key: a retried tick starts nothing new
+    assert as_of_of(tags) == date(2026, 11, 22)
+    assert "--full-refresh" not in dbt_build_args(tags)
+    built = defs.resolve_job_def(daily_refresh.job_name).asset_layer.selected_asset_keys
+    assert built == set(defs.resolve_asset_graph().get_all_asset_keys())
+
+
+def test_the_monthly_board_cycle_rebuilds_everything_in_full_as_of_the_first(defs):
+    _, tags = requested_run(monthly_board_cycle, datetime(2026, 12, 1, 7, tzinfo=timezone.utc))
+    assert as_of_of(tags) == date(2026, 12, 1)  # evaluation month: November 2026
+    assert "--full-refresh" in dbt_build_args(tags)  # incremental models rebuilt from scratch
+    built = {k.to_user_string() for k in defs.resolve_job_def(monthly_board_cycle.job_name).asset_layer.selected_asset_keys}
+    assert {"raw/kpi_measurements", "marts/fct_benefit_status", "reports/board_pack"} <= built
 
 
 # --------------------------------------------------------------------------- asset checks
@@ -124,41 +143,41 @@ def warehouse_copy(portfolio_warehouse, tmp_path):
 
 
 def test_benefit_owner_and_status_coverage_checks(warehouse_copy):
-    assert checks.benefits_have_owner(warehouse_copy).passed
-    assert checks.status_covers_every_benefit(warehouse_copy).passed
+    assert mart_checks.benefits_have_owner_result(warehouse_copy).passed
+    assert mart_checks.status_covers_every_benefit_result(warehouse_copy).passed
     warehouse_copy.execute("UPDATE marts.dim_benefit SET benefit_owner = ' ' WHERE benefit_id = 'BA1'")
     warehouse_copy.execute("DELETE FROM marts.fct_benefit_status WHERE benefit_id = 'BB1'")
-    owner = checks.benefits_have_owner(warehouse_copy)
+    owner = mart_checks.benefits_have_owner_result(warehouse_copy)
     assert not owner.passed and owner.description == "1 benefit(s) without an owner"
-    coverage = checks.status_covers_every_benefit(warehouse_copy)
+    coverage = mart_checks.status_covers_every_benefit_result(warehouse_copy)
     assert not coverage.passed and coverage.description == "9 status rows for 10 valid benefits, 1 missing"
 
 
 def test_kpi_freshness_check(warehouse_copy):
-    result = checks.kpi_freshness(warehouse_copy)
+    result = mart_checks.kpi_freshness_result(warehouse_copy)
     assert not result.passed  # KD stopped in November 2025
     assert result.description == "1 of 7 KPIs late against their frequency"
     assert "KD" in result.metadata["late"].value
     warehouse_copy.execute("UPDATE marts.dim_kpi SET is_late = false")
-    assert checks.kpi_freshness(warehouse_copy).passed
+    assert mart_checks.kpi_freshness_result(warehouse_copy).passed
 
 
 def test_reconciliation_and_quarantine_rate_checks(warehouse_copy, tiny_source, tmp_path):
     run_id = warehouse_copy.execute(
         "SELECT run_id FROM audit.load_audit WHERE source = 'benefits' ORDER BY loaded_at DESC LIMIT 1"
     ).fetchone()[0]
-    assert checks.rows_reconcile(warehouse_copy, "benefits", run_id).passed
-    assert checks.quarantine_rate(warehouse_copy, "benefits", run_id).passed  # clean file
+    assert ingest_checks.rows_reconcile(warehouse_copy, "benefits", run_id).passed
+    assert ingest_checks.quarantine_rate(warehouse_copy, "benefits", run_id).passed  # clean file
     warehouse_copy.execute("DELETE FROM raw.benefits WHERE benefit_id = 'BA1'")  # a row goes missing
-    broken = checks.rows_reconcile(warehouse_copy, "benefits", run_id)
+    broken = ingest_checks.rows_reconcile(warehouse_copy, "benefits", run_id)
     assert not broken.passed and broken.description == "1 file(s) do not reconcile: benefits.csv"
 
-    from pipelines.contract import SOURCES_BY_NAME
-    from pipelines.ingest import connect, load_source
+    from pipelines.load import connect, load_source
+    from pipelines.load.contract import SOURCES_BY_NAME
 
     conn = connect(tmp_path / "tiny.duckdb")
     load_source(conn, SOURCES_BY_NAME["projects"], tiny_source, "run-t")
-    high = checks.quarantine_rate(conn, "projects", "run-t")
+    high = ingest_checks.quarantine_rate(conn, "projects", "run-t")
     assert not high.passed and high.description == "1 file(s) above 5% quarantined: projects.csv"  # 8 of 10
     conn.close()
 
@@ -183,14 +202,10 @@ def test_checks_run_with_the_pipeline(tiny_source, tmp_path):
     assert result.success  # WARN checks do not fail the run
 
 
-def test_the_sensor_run_config_fits_the_landing_job(tmp_path):
+def test_the_sensor_run_config_fits_the_landing_job(defs):
     from dagster import validate_run_config
 
-    from pipelines.definitions import build_definitions
-    from pipelines.jobs import LANDING_JOB
-    from pipelines.settings import Settings
-
-    job = build_definitions(Settings.resolve(tmp_path, tmp_path / "w.duckdb", "2026-11-21")).resolve_job_def(LANDING_JOB)
+    job = defs.resolve_job_def(LANDING_JOB)
     validate_run_config(job, {"ops": {LANDING_OP: {"config": {"files": ["2026-11-01.csv"]}}}})
     selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
     assert "raw/kpi_measurements" in selected and "raw/projects" not in selected

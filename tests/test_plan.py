@@ -20,8 +20,9 @@ AS_OF = date(2025, 1, 15)
 
 AS_OF_MODELS = (
     "dim_kpi", "fct_benefit_status", "fct_project_health", "int_benefit_months", "int_benefit_status_inputs",
-    "int_calendar_months", "int_kpi_monthly", "int_project_reference_dates",
+    "int_calendar_months", "int_kpi_monthly", "int_project_reference_dates", "rpt_project_board",
 )
+LAYERS = ("intermediate", "marts", "reporting")
 STAGING = {f"staging/stg_{name}" for name in (
     "benefit_plan", "benefits", "change_requests", "financials", "kpi_definitions", "kpi_measurements",
     "milestones", "projects", "raid_log", "status_reports",
@@ -44,7 +45,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def graph():
-    from pipelines.assets.dbt import brw_dbt_assets
+    from pipelines.defs.transform.assets import brw_dbt_assets
     from pipelines.definitions import build_definitions
 
     defs = build_definitions()
@@ -62,7 +63,7 @@ def test_the_as_of_models_are_found_through_the_macros_they_call():
 
 
 def test_nothing_changed_is_nothing_to_do(built, tmp_path, capsys):
-    from pipelines.publish import read_copy_path
+    from pipelines.read_copy import read_copy_path
 
     source, warehouse = built
     plan = plan_run(warehouse, source, AS_OF)
@@ -97,9 +98,10 @@ def test_a_changed_file_rebuilds_it_and_what_depends_on_it(built, graph, tmp_pat
         # the calendar runs from the date window's start, whatever the sources hold, so a benefits
         # change leaves it and the project delivery-health models built on it alone
         "intermediate/int_calendar_months", "intermediate/int_project_reference_dates",
-        "intermediate/int_project_change_requests", "intermediate/int_project_financial_position",
-        "intermediate/int_project_health", "intermediate/int_project_raid", "intermediate/int_project_reported_status",
-        "intermediate/int_project_schedule", "marts/fct_project_health_monthly",
+        "intermediate/int_project_delivery_measures", "intermediate/int_project_health",
+        "marts/fct_project_health_monthly",
+        # built from the dbt vars alone (the status vocabulary and the thresholds)
+        "marts/dim_benefit_status", "marts/dim_status_threshold",
     }
 
 
@@ -110,7 +112,7 @@ def test_a_moved_as_of_rebuilds_the_models_that_read_it_and_their_dependants(bui
     assert plan.reasons == ["as of moved from 2025-01-15 to 2025-01-16: the models that read it"]
     everything, selected = graph
     chosen = selected(plan)
-    assert {f"{layer}/{name}" for name in AS_OF_MODELS for layer in ("intermediate", "marts")} & everything <= chosen
+    assert {f"{layer}/{name}" for name in AS_OF_MODELS for layer in LAYERS} & everything <= chosen
     assert chosen.isdisjoint(RAW | STAGING | {"snapshots/snap_benefits", "marts/dim_project"})
     assert {"marts/fct_portfolio_monthly", "publish/warehouse_read_copy", "reports/board_pack"} <= chosen
 
@@ -206,12 +208,12 @@ def test_the_sensor_job_rebuilds_every_model_that_reads_the_as_of_date(graph):
     """landing_refresh runs as of its own day: every as-of model is downstream of the landing
     folder, or a sensor run would mix yesterday's and today's dates in the marts."""
     from pipelines.definitions import build_definitions
-    from pipelines.jobs import LANDING_JOB
+    from pipelines.defs.ingest.jobs import LANDING_JOB
 
     defs = build_definitions()
     job = defs.resolve_job_def(LANDING_JOB)
     chosen = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
     everything, _ = graph
-    as_of_keys = {f"{layer}/{name}" for name in AS_OF_MODELS for layer in ("intermediate", "marts")} & everything
+    as_of_keys = {f"{layer}/{name}" for name in AS_OF_MODELS for layer in LAYERS} & everything
     assert len(as_of_keys) == len(AS_OF_MODELS)
     assert as_of_keys <= chosen

@@ -1,9 +1,9 @@
-"""Schedules: the daily refresh and the monthly board cycle (both on by default under `dg dev`)."""
+"""The daily refresh (on by default under `dg dev`)."""
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
-from pipelines.jobs import board_cycle, materialize_all
-from pipelines.resources import AS_OF_TAG
+from pipelines.defs.jobs import materialize_all
+from pipelines.defs.resources import AS_OF_TAG
 
 
 @schedule(
@@ -14,17 +14,10 @@ from pipelines.resources import AS_OF_TAG
     description="Every morning: new landing files, incremental dbt build, checks, read copy, alerts.",
 )
 def daily_refresh(context: ScheduleEvaluationContext) -> RunRequest:
-    day = context.scheduled_execution_time.date().isoformat()
-    return RunRequest(run_key=f"daily-{day}", tags={AS_OF_TAG: day})
+    return run_as_of_tick("daily", context)
 
 
-@schedule(
-    job=board_cycle,
-    cron_schedule="0 7 1 * *",
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-    description="On the 1st: full rebuild as of that day (the month just ended is evaluated), then the board pack.",
-)
-def monthly_board_cycle(context: ScheduleEvaluationContext) -> RunRequest:
+def run_as_of_tick(kind: str, context: ScheduleEvaluationContext) -> RunRequest:
+    """A run as of the day of the tick, once per day and kind."""
     day = context.scheduled_execution_time.date().isoformat()
-    return RunRequest(run_key=f"board-{day}", tags={AS_OF_TAG: day})
+    return RunRequest(run_key=f"{kind}-{day}", tags={AS_OF_TAG: day})

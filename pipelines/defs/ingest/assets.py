@@ -3,15 +3,18 @@
 Each asset validates its file(s) and loads the good rows into `raw.<source>` in one
 transaction; bad rows go to `audit.quarantine` and the counts to `audit.load_audit`. The asset
 keys are the dbt sources' (`raw/<table>`), so the graph reads raw → staging → marts.
+
+They are built for the settings (`ingest_assets(mapping)`, called by pipelines.definitions): a
+sources.yml mapping adds the files it reads to the lineage.
 """
 
+from functools import cache
 
 from dagster import (
-    AssetCheckSpec,
-    AssetSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    AssetSpec,
     Config,
     Failure,
     MaterializeResult,
@@ -21,12 +24,12 @@ from dagster import (
     asset,
 )
 
-from pipelines import checks
-from pipelines.contract import SOURCES, Source
-from pipelines.ingest import SourceContractError, load_source, quarantine_samples
+from pipelines.defs.ingest import checks
+from pipelines.defs.resources import WarehouseResource, run_as_of
+from pipelines.formatting import markdown_text as md_text
+from pipelines.load import SourceContractError, load_source, quarantine_samples
+from pipelines.load.contract import SOURCES, Source
 from pipelines.plan import PLANNED_TAG, invalidate
-from pipelines.reports import md_text
-from pipelines.resources import WarehouseResource, run_as_of
 
 
 class LandingFilesConfig(Config):
@@ -52,12 +55,6 @@ def build_ingest_asset(source: Source, input_key: AssetKey | None = None) -> Ass
     """The ingest asset of one source; `input_key`: the mapped input it reads (for lineage)."""
     kinds = {"duckdb", "parquet", "csv"} if source.landing_folder else {"duckdb", "csv"}
     key = raw_asset_key(source)
-    check_specs = [
-        AssetCheckSpec("rows_reconcile", asset=key, blocking=True,
-                       description="read = loaded + quarantined for every file of the run, and the tables agree"),
-        AssetCheckSpec("quarantine_rate", asset=key,
-                       description=f"no file of the run has more than {checks.QUARANTINE_WARN_RATE:.0%} rows quarantined"),
-    ]
 
     def load(context: AssetExecutionContext, warehouse: WarehouseResource, files: list[str]) -> MaterializeResult:
         run_id = context.run.run_id
@@ -110,7 +107,7 @@ def build_ingest_asset(source: Source, input_key: AssetKey | None = None) -> Ass
         description=f"{source.description}\n\nLoaded from `{source.path}` in the source directory.",
         kinds=kinds,
         metadata={"source_path": source.path, "dagster/column_schema": _schema(source)},
-        check_specs=check_specs,
+        check_specs=checks.ingest_check_specs(key),
     )
     if source.landing_folder:
 
@@ -129,7 +126,10 @@ def build_ingest_asset(source: Source, input_key: AssetKey | None = None) -> Ass
     return _ingest_file
 
 
-INGEST_ASSETS = [build_ingest_asset(source) for source in SOURCES]
+@cache
+def contract_ingest_assets() -> tuple[AssetsDefinition, ...]:
+    """The ingest assets of contract-format source files (built once)."""
+    return tuple(build_ingest_asset(source) for source in SOURCES)
 
 
 def mapped_input_specs(mapping) -> dict[str, AssetSpec]:
@@ -157,6 +157,6 @@ def ingest_assets(mapping) -> list:
     """The ingest assets, and for a mapped source directory the input files they read."""
     specs = mapped_input_specs(mapping)
     if not specs:
-        return INGEST_ASSETS
+        return list(contract_ingest_assets())
     return [*specs.values(),
             *(build_ingest_asset(s, specs[s.name].key if s.name in specs else None) for s in SOURCES)]

@@ -1,31 +1,30 @@
-"""Asset checks beside the dbt tests (issue: operations). The logic is plain functions over a
-DuckDB connection, so each one can be tested on a warehouse with a planted problem.
+"""The load checks of every ingest asset (reported by the asset as it loads, so they judge
+exactly the files of that run). Plain functions over a DuckDB connection: each one can be
+tested on a warehouse with a planted problem.
 
 - rows_reconcile (ERROR, blocking): per file loaded by the run, rows_read = rows_loaded +
   rows_quarantined, and raw and audit.quarantine hold exactly those rows.
 - quarantine_rate (WARN): a file of the run with more than 5 % of its rows quarantined.
-- kpi_freshness (WARN): KPIs whose last measurement is older than their frequency allows.
-- benefits_have_owner (ERROR): every valid benefit names an owner.
-- status_covers_every_benefit (ERROR): fct_benefit_status has one row per valid benefit.
 """
 
 from __future__ import annotations
 
 import duckdb
-from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
 
-from pipelines.reports import md_text
+from pipelines.defs.metadata import markdown_table
 
 QUARANTINE_WARN_RATE = 0.05
 
 
-def _markdown(rows: list[tuple], header: tuple[str, ...], limit: int = 20) -> MetadataValue:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    # Cells hold source text (file names, KPI names, owners): shown as text, never as Markdown.
-    lines += ["| " + " | ".join(md_text(v) for v in row) + " |" for row in rows[:limit]]
-    if len(rows) > limit:
-        lines.append(f"… and {len(rows) - limit} more")
-    return MetadataValue.md("\n".join(lines))
+def ingest_check_specs(key: AssetKey) -> list[AssetCheckSpec]:
+    """The checks an ingest asset reports with its materialization."""
+    return [
+        AssetCheckSpec("rows_reconcile", asset=key, blocking=True,
+                       description="read = loaded + quarantined for every file of the run, and the tables agree"),
+        AssetCheckSpec("quarantine_rate", asset=key,
+                       description=f"no file of the run has more than {QUARANTINE_WARN_RATE:.0%} rows quarantined"),
+    ]
 
 
 def rows_reconcile(conn: duckdb.DuckDBPyConnection, source: str, run_id: str) -> AssetCheckResult:
@@ -55,7 +54,7 @@ def rows_reconcile(conn: duckdb.DuckDBPyConnection, source: str, run_id: str) ->
         ),
         metadata={
             "files": len(rows),
-            "not_reconciling": _markdown(
+            "not_reconciling": markdown_table(
                 broken, ("file", "read", "loaded", "quarantined", "in raw", "in quarantine")
             ) if broken else "none",
         },
@@ -88,54 +87,7 @@ def quarantine_rate(
         passed=not high and not rejected,
         severity=AssetCheckSeverity.WARN,
         description=description,
-        metadata={"highest_rate": float(worst), "files_above": _markdown(high, ("file", "read", "quarantined", "rate"))
+        metadata={"highest_rate": float(worst), "files_above": markdown_table(high, ("file", "read", "quarantined", "rate"))
                   if high else "none",
-                  "files_rejected": _markdown(rejected, ("file", "why")) if rejected else "none"},
-    )
-
-
-def kpi_freshness(conn: duckdb.DuckDBPyConnection) -> AssetCheckResult:
-    late = conn.execute(
-        """SELECT kpi_id, kpi_name, frequency, last_measured_on, days_since_last_measurement, data_owner
-        FROM marts.dim_kpi WHERE is_late ORDER BY days_since_last_measurement DESC NULLS FIRST, kpi_id"""
-    ).fetchall()
-    total = conn.execute("SELECT count(*) FROM marts.dim_kpi").fetchone()[0]
-    return AssetCheckResult(
-        check_name="kpi_freshness",
-        passed=not late,
-        severity=AssetCheckSeverity.WARN,
-        description=f"{len(late)} of {total} KPIs late against their frequency",
-        metadata={"late_kpis": len(late), "late": _markdown(
-            late, ("kpi", "name", "frequency", "last measured", "days since", "data owner")) if late else "none"},
-    )
-
-
-def benefits_have_owner(conn: duckdb.DuckDBPyConnection) -> AssetCheckResult:
-    orphans = conn.execute(
-        """SELECT benefit_id, benefit_name, project_id FROM marts.dim_benefit
-        WHERE benefit_owner IS NULL OR trim(benefit_owner) = '' ORDER BY benefit_id"""
-    ).fetchall()
-    return AssetCheckResult(
-        check_name="benefits_have_owner",
-        passed=not orphans,
-        severity=AssetCheckSeverity.ERROR,
-        description="every benefit has an owner" if not orphans else f"{len(orphans)} benefit(s) without an owner",
-        metadata={"without_owner": _markdown(orphans, ("benefit", "name", "project")) if orphans else "none"},
-    )
-
-
-def status_covers_every_benefit(conn: duckdb.DuckDBPyConnection) -> AssetCheckResult:
-    valid, statuses, missing = conn.execute(
-        """SELECT (SELECT count(*) FROM marts.dim_benefit),
-                  (SELECT count(*) FROM marts.fct_benefit_status),
-                  (SELECT count(*) FROM marts.dim_benefit b
-                   WHERE NOT EXISTS (SELECT 1 FROM marts.fct_benefit_status s WHERE s.benefit_id = b.benefit_id))"""
-    ).fetchone()
-    passed = valid == statuses and missing == 0
-    return AssetCheckResult(
-        check_name="status_covers_every_benefit",
-        passed=passed,
-        severity=AssetCheckSeverity.ERROR,
-        description=f"{statuses} status rows for {valid} valid benefits" + ("" if passed else f", {missing} missing"),
-        metadata={"valid_benefits": valid, "status_rows": statuses, "missing": missing},
+                  "files_rejected": markdown_table(rejected, ("file", "why")) if rejected else "none"},
     )

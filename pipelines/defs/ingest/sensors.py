@@ -16,14 +16,14 @@ from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from pipelines.ingest import landing_signatures
-from pipelines.jobs import LANDING_OP, landing_refresh
-from pipelines.resources import WarehouseResource
+from pipelines.defs.ingest.jobs import LANDING_OP, landing_refresh
+from pipelines.defs.resources import WarehouseResource
+from pipelines.load import landing_signatures
 
 
 def watched(warehouse: WarehouseResource) -> tuple[str, dict[str, list[int]]]:
     """(what is watched, in words; {file: [size, mtime_ns]}) for the KPI measurements."""
-    from pipelines.contract import SOURCES_BY_NAME
+    from pipelines.load.contract import SOURCES_BY_NAME
     from pipelines.mapping import input_signatures
 
     mapping = warehouse.load_mapping()

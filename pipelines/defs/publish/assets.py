@@ -2,27 +2,23 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from pipelines.publish import publish_read_copy
-from pipelines.resources import WarehouseResource
+from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.transform import assets as transform
+from pipelines.read_copy import publish_read_copy
 
-# The public relations the dashboard reads: built (and tested) before the copy is published.
-PUBLIC_MARTS = [
-    "dim_project",
-    "dim_benefit",
-    "dim_kpi",
-    "fct_benefit_monthly",
-    "fct_benefit_status",
-    "fct_portfolio_monthly",
-    "fct_project_health",
-    "fct_project_health_monthly",
-    "invalid_benefits",
-]
+# The relations the dashboard reads, every dbt model of these groups (folders): built (and
+# tested) before the copy is published.
+PUBLISHED_GROUPS = ("marts", "reporting")
+PUBLISHED_KEYS = sorted(
+    (spec.key for spec in transform.brw_dbt_assets.specs if spec.group_name in PUBLISHED_GROUPS),
+    key=lambda key: key.to_user_string(),
+)
 
 
 @asset(
     key=AssetKey(["publish", "warehouse_read_copy"]),
     group_name="publish",
-    deps=[AssetKey(["marts", name]) for name in PUBLIC_MARTS],
+    deps=PUBLISHED_KEYS,
     kinds={"duckdb"},
     description=(
         "Atomically replaces `<warehouse>.read.duckdb`, the copy the dashboard reads, so a "

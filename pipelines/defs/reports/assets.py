@@ -1,6 +1,6 @@
 """Reports for the PMO and the board (group `reports`): new benefit alerts and the board pack.
 
-The logic (SQL, CSV and HTML) is in `pipelines.reports`; files go to the resource's
+The logic (SQL, CSV and HTML) is in `pipelines.board`; files go to the resource's
 `reports_dir` (default `<repo>/reports`).
 """
 
@@ -14,8 +14,8 @@ from dagster import (
     asset,
 )
 
-from pipelines.reports import ALERT_COLUMNS, run_alerts, write_board_pack
-from pipelines.resources import WarehouseResource, run_as_of
+from pipelines.board import ALERT_COLUMNS, run_alerts, write_board_pack
+from pipelines.defs.resources import WarehouseResource, run_as_of
 from pipelines.settings import DEFAULT_REPORTS_DIR
 
 ALERT_MARTS = ["dim_benefit", "dim_project", "fct_benefit_status", "fct_project_health"]

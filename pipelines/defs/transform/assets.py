@@ -1,29 +1,22 @@
 """The dbt project as Dagster assets (staging, intermediate, marts, snapshots), built with tests."""
 
-
-import importlib.metadata
 import os
 import shutil
 from collections.abc import Iterator, Mapping
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
-from packaging import version
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from pipelines.dbt_manifest import dbt_executable
-from pipelines.jobs import FULL_REFRESH_TAG
+from pipelines.defs.resources import WarehouseResource, run_as_of
+from pipelines.defs.transform.project import dbt_project
 from pipelines.plan import PLANNED_TAG, invalidate
-from pipelines.processes import child_env, pid_alive
-from pipelines.resources import WarehouseResource, run_as_of
+from pipelines.processes import pid_alive
 from pipelines.settings import DBT_PROJECT_DIR
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
-# Under `dg dev` / `dagster dev` the manifest is re-parsed at load; elsewhere `make` and the test
-# session prepare it (see pipelines.dbt_manifest).
-dbt_project.prepare_if_dev()
+# A run tag: a full rebuild of the incremental dbt models (the monthly board cycle sets it).
+FULL_REFRESH_TAG = "brw/full_refresh"
 
 
 class BrwDbtTranslator(DagsterDbtTranslator):
@@ -36,32 +29,6 @@ class BrwDbtTranslator(DagsterDbtTranslator):
         if len(fqn) > 2:
             return fqn[1]
         return super().get_group_name(dbt_resource_props)
-
-
-class BrwDbtCliResource(DbtCliResource):
-    """DbtCliResource that knows its dbt version without running `dbt --version` (3 s here).
-
-    The dbt executable is the one installed beside this package (see dbt_executable()), so the
-    installed dbt-core distribution tells its version.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def cli(self, args, **kwargs):
-        """dbt runs through pipelines/dbt_child (see definitions), which reads these variables to
-        die with this process: a `kill -9` of `brw run` leaves no dbt writing the warehouse."""
-        os.environ.update(child_env(dbt_executable()))
-        return super().cli(args, **kwargs)
-
-    def _initialize_dbt_core_adapter(self, args):
-        """No dbt adapter inside the Dagster process (it costs ~2 s of imports per run).
-
-        dagster-dbt uses it only for the optional row-count and column metadata fetches, which
-        this project does not request; dbt itself runs in its own process as always. (Returns
-        None: no adapter.)
-        """
 
 
 @dbt_assets(
@@ -78,11 +45,7 @@ def brw_dbt_assets(
     # The as-of date reaches dbt as an environment variable, not --vars: dbt re-parses the whole
     # project when --vars change (~5 s), but only the files that read a changed env var.
     os.environ[AS_OF_ENV] = run_as_of(context, warehouse).isoformat()
-    # dbt unit tests check the SQL, not the data: they run in CI (tests/test_dbt_unit_tests.py),
-    # not in every production build, where they cost ~0.5 s each.
-    args = ["build", "--exclude-resource-type", "unit_test"]
-    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
-        args.append("--full-refresh")  # the monthly board cycle rebuilds incremental models
+    args = dbt_build_args(context.run.tags)
     if context.run.tags.get(PLANNED_TAG) != "true":
         with warehouse.connect() as conn:
             invalidate(conn)  # models rebuilt outside `brw run`'s plan: it rebuilds everything next
@@ -90,6 +53,16 @@ def brw_dbt_assets(
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
     keep_parse_state(invocation.target_path)
+
+
+def dbt_build_args(run_tags: Mapping[str, str]) -> list[str]:
+    """The `dbt build` arguments of a run with these tags."""
+    # dbt unit tests check the SQL, not the data: they run in CI (tests/test_dbt_unit_tests.py),
+    # not in every production build, where they cost ~0.5 s each.
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if run_tags.get(FULL_REFRESH_TAG) == "true":
+        args.append("--full-refresh")  # the monthly board cycle rebuilds incremental models
+    return args
 
 
 AS_OF_ENV = "BRW_DBT_AS_OF"  # read by the as_of_date() macro

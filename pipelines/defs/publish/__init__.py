@@ -1,0 +1,1 @@
+"""Publish: the read copy of the warehouse that the dashboard reads."""
