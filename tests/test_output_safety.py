@@ -27,9 +27,10 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
-from pipelines.reports import (
+from pipelines.board import (
     ALERT_COLUMNS, AlertsResult, render_board_pack, run_alerts, write_alerts_csv, write_board_pack,
 )
+from pipelines.vocabulary import Vocabulary
 from tests.conftest import APP, PORTFOLIO, PORTFOLIO_AS_OF, open_page
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -406,7 +407,7 @@ def test_board_pack_renders_hostile_text_as_text(hostile_warehouse, tmp_path):
 
 @pytest.mark.slow
 def test_alerts_of_the_hostile_run_are_escaped(hostile_warehouse, tmp_path):
-    from pipelines.ingest import connect
+    from pipelines.load import connect
 
     copy = tmp_path / "brw.duckdb"
     shutil.copy(hostile_warehouse, copy)
@@ -425,33 +426,45 @@ def test_alerts_of_the_hostile_run_are_escaped(hostile_warehouse, tmp_path):
 
 
 def test_render_board_pack_escapes_every_text_field():
-    """render_board_pack on hand-made data: every source field hostile, nothing rendered."""
+    """render_board_pack on hand-made rows: every source field hostile (and the vocabulary's label
+    and code too), nothing rendered."""
     evil = BIG + LINK + IMG
+    vocabulary = Vocabulary.from_rows(
+        [("stale", "stale", "Stale " + evil, 1, "#8250df", "red", True, False, True, True, evil),
+         ("x" + evil, "other", evil, 2, "red;}body{x", "grey", False, False, False, True, evil)],
+        [("disbenefit_exceeded_above", 1.1, "ratio")],
+    )
+    status = {"status": "stale", "status_label": "Stale " + evil, "status_tone": "red"}
     benefit = {
-        "benefit_id": "B1" + evil, "benefit_name": evil, "project_id": "P1" + evil, "project_name": evil,
-        "portfolio": evil, "status": "stale", "benefit_owner": evil, "trailing_realization_pct": 0.5,
-        "planned_pct": 0.8, "peak_trailing_realization_pct": None, "last_measured_on": None,
-        "months_since_close": 3, "cumulative_realized_value": -90.0, "annual_planned_value": 100.0,
-        "currency": "GBP", "category": "cashable",
+        **status, "benefit_id": "B1" + evil, "benefit_name": evil, "project_id": "P1" + evil, "project_name": evil,
+        "portfolio": evil, "benefit_owner": evil, "trailing_realization_pct": 0.5, "planned_pct": 0.8,
+        "last_measured_on": None, "months_since_close": 3, "cumulative_realized_value": -90.0, "currency": "GBP",
+        "category": "cashable",
     }
     project = {
         "project_id": "P1" + evil, "project_name": evil, "portfolio": evil, "sponsor": evil, "project_manager": evil,
-        "stage": "closed", "actual_close_date": date(2026, 1, 1), "currency": "GBP", "contract_value": 10.0,
-        "reported_rag": "green", "derived_rag": "red", "derived_rag_reasons": evil, "is_watermelon": True,
-        "watermelon_months": 2, "is_benefits_watermelon": True, "flagged_benefit_list": evil, "planned_margin": 1.0,
-        "forecast_margin": 0.5, "margin_leakage": 0.5, "unbilled_approved_change_cost": 0.0, "cpi": 0.8, "spi": 0.8,
+        "actual_close_date": date(2026, 1, 1), "months_since_close": 3, "benefits": 1, "realized_to_date": -90.0,
+        "currency": "GBP", "contract_value": 10.0, "reported_rag": "green", "derived_rag": "red",
+        "derived_rag_reasons": evil, "watermelon_months": 2, "flagged_benefit_list": evil, "planned_margin": 1.0,
+        "forecast_margin": 0.5, "margin_leakage": 0.5, "unbilled_approved_change_cost": 0.0,
     }
+    month = {"portfolio": evil, "currency": "GBP", "benefits_tracked": 1, "annual_planned_value": 100.0,
+             "cumulative_realized_value": 1.0, "cumulative_planned_value": 2.0, "realized_share_of_plan": 0.5}
     data = {
-        "e": date(2026, 3, 1), "as_of": date(2026, 4, 15), "status_counts": [{"status": "stale", "n": 1}],
-        "portfolio_now": [{"portfolio": evil, "currency": "GBP", "benefits_tracked": 1, "annual_planned_value": 100.0,
-                           "realized_value": 1.0, "cumulative_realized_value": 1.0, "cumulative_planned_value": 2.0}],
-        "trend": [{"portfolio": evil, "currency": "GBP", "period_month": date(2026, 3, 1),
-                   "cumulative_realized_value": 1.0, "cumulative_planned_value": 2.0}],
-        "benefits": [benefit], "projects": [project],
+        "evaluation_month": date(2026, 3, 1), "as_of_date": date(2026, 4, 15), "vocabulary": vocabulary,
+        "stale_codes": ["stale"], "status_counts": [{**status, "benefits": 1, "share": 1.0}],
+        "portfolio_value": [{**month, "is_total": False}, {**month, "portfolio": None, "is_total": True}],
+        "trend": [{**month, "period_month": date(2026, 3, 1)}],
+        "attention": [benefit], "closed_projects": [project], "closed_status_mix": [{**status, "project_id": "P1" + evil,
+                                                                                   "benefits": 1}],
+        "closed_benefits": [benefit], "stale_owners": [{"benefit_owner": evil, "benefits": 1}],
+        "watermelons": [project], "benefits_watermelons": [project],
+        "rag_matrix": [{"reported_rag": "green", "green": 0, "amber": 0, "red": 1}], "margin": [project],
     }
     doc, figures = render_board_pack(data)
     assert figures == 1
     doc = without_plotly_bundle(doc)
+    assert "body{x" not in doc  # a colour that is no hex code, a code that is no CSS name: not in the style
     for raw in (BIG, LINK, IMG, "<img", "<a href=\"http", "<span style"):
         assert raw not in doc, raw
     found = parse_html(doc).tags

@@ -2,7 +2,8 @@
 
 Runs the two assets through Dagster on a private copy of the hand-worked portfolio warehouse
 (tests/data/portfolio as of 2026-04-15, evaluation month 2026-03; the facts are the ones of
-test_benefit_marts.py and test_delivery_health.py).
+test_benefit_marts.py and test_delivery_health.py). Both read the reporting layer
+(reporting.rpt_*): a change of the warehouse between runs is written there, as dbt would.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from pathlib import Path
 import pytest
 from dagster import materialize
 
-from pipelines.assets.reports import benefit_alerts, board_pack
-from pipelines.ingest import connect
-from pipelines.reports import ALERT_COLUMNS, money
-from pipelines.resources import WarehouseResource
+from pipelines.defs.reports.assets import benefit_alerts, board_pack
+from pipelines.load import connect
+from pipelines.board import ALERT_COLUMNS
+from pipelines.defs.resources import WarehouseResource
+from pipelines.formatting import money
 from tests.conftest import PORTFOLIO, PORTFOLIO_AS_OF
 from tests.conftest import fetch_all as rows
 
@@ -118,10 +120,13 @@ def test_alerts_list_what_is_new_since_the_previous_run(resource):
     assert meta["new_alerts"] == 0 and meta["preview"] == "_No new alerts._"
     assert meta["previous_alerts_run"] == first.run_id
 
-    # --- the warehouse changes: BA2 falls off track, BA1's target moves 120 → 130
+    # --- the warehouse changes: BA2 falls off track (as BB6 is), BA1's target moves 120 → 130
     execute(
         resource,
-        "UPDATE marts.fct_benefit_status SET status = 'off_track' WHERE benefit_id = 'BA2'",
+        """UPDATE reporting.rpt_board_state AS ba2
+           SET state = bb6.state, alert_kind = bb6.alert_kind, alert_order = bb6.alert_order
+           FROM reporting.rpt_board_state AS bb6
+           WHERE bb6.object_id = 'BB6' AND ba2.object_kind = 'benefit' AND ba2.object_id = 'BA2'""",
         "CREATE TEMP TABLE t AS SELECT now()::TIMESTAMP AS ts",
         """INSERT INTO snapshots.snap_benefits
            SELECT * REPLACE (130.0 AS target_value, (SELECT ts FROM t) AS dbt_valid_from,
@@ -129,8 +134,8 @@ def test_alerts_list_what_is_new_since_the_previous_run(resource):
            FROM snapshots.snap_benefits WHERE benefit_id = 'BA1' AND dbt_valid_to IS NULL""",
         """UPDATE snapshots.snap_benefits SET dbt_valid_to = (SELECT ts FROM t)
            WHERE benefit_id = 'BA1' AND dbt_valid_to IS NULL AND target_value = 120""",
-        """UPDATE marts.dim_benefit SET target_value = 130, times_rebaselined = 1,
-           last_rebaselined_at = (SELECT ts FROM t) WHERE benefit_id = 'BA1'""",
+        """UPDATE reporting.rpt_benefit_board SET times_rebaselined = 1, last_rebaselined_at = (SELECT ts FROM t)
+           WHERE benefit_id = 'BA1'""",
     )
     third = run(resource, [benefit_alerts])
     assert alerts_csv(resource)[:5] == got
@@ -178,9 +183,12 @@ def test_board_pack_tells_the_planted_stories_offline(resource):
     assert not re.search(r"<(img|iframe)[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", doc)
     assert "@import" not in doc and "cdn.plot.ly/plotly" not in doc.split("<script>/**")[0]
 
-    # headline: statuses and value per portfolio in its currency (Digital -201 of 620, Operations 1,652 of 1,408)
-    assert "off_track" in _row(doc, "s-off_track", '<td class="num">1</td>')
-    assert _money_cells(_row(doc, "<td>Digital</td>", "<td>GBP</td>")) == [("GBP", "£21,120"), ("GBP", "-£201"), ("GBP", "£620")]
+    # headline: value per portfolio in its currency (Digital -201 of 620, Operations 1,652 of 1,408), then
+    # statuses as the vocabulary labels them (marts.dim_benefit_status), coloured by their tone
+    assert doc.index("<h3>Value at March 2026 per portfolio</h3>") < doc.index("<h3>Benefits by status</h3>")
+    assert ">Off track</span>" in _row(doc, "s-off_track tone-red", '<td class="num">1</td>')
+    assert "need attention (Off track, Eroding, Stale, Exceeded)" in doc
+    assert _money_cells(_row(doc, "<td>Digital</td>", "<td>GBP</td>")) == [("GBP", "£21,120"), ("GBP", "−£201"), ("GBP", "£620")]
     assert _money_cells(_row(doc, "<td>Operations</td>", "<td>GBP</td>")) == [("GBP", "£2,760"), ("GBP", "£1,652"), ("GBP", "£1,408")]
     assert "117%" in _row(doc, "<td>Operations</td>", "<td>GBP</td>")
 
@@ -194,7 +202,7 @@ def test_board_pack_tells_the_planted_stories_offline(resource):
 
     # after closure: PA closed 2025-06-20, 10 months, realized 1,540 + 112.5
     closed = _row(doc, "<td>PA</td>", "2025-06-20")
-    assert '<td class="num">10</td>' in closed and "eroding 1, at_risk 1, achieved 1, tracking_ended 1" in closed
+    assert '<td class="num">10</td>' in closed and "Eroding 1, At risk 1, Achieved 1, Tracking ended 1" in closed
     assert _money_cells(closed) == [("GBP", "£1,652")]
     assert _row(doc, "<td>Sam Stale</td>", '<td class="num">1</td>')  # stale benefits by owner
 
@@ -216,21 +224,21 @@ def test_board_pack_tells_the_planted_stories_offline(resource):
     # every money figure of PB (and of this all-GBP portfolio) is in pounds
     pb_cells = [c for r in re.findall(r'<tr data-project="PB">.*?</tr>', doc, flags=re.DOTALL) for c in _money_cells(r)]
     assert [text for _, text in pb_cells] == [
-        "£200", "-£311",  # BB6 and BB3 in the attention list (BB2 is non-financial)
+        "£200", "−£311",  # BB6 and BB3 in the attention list (BB2 is non-financial)
         "£1,200,000", "£300,000", "£100,000", "£200,000", "£80,000",  # contract, margins, leakage, unbilled
     ]
     assert {cur for cur, _ in pb_cells} == {"GBP"}
     all_cells = _money_cells(doc)
     assert {cur for cur, _ in all_cells} == {"GBP"}
-    assert all(re.fullmatch(r"-?£\d{1,3}(,\d{3})*|–", text) for _, text in all_cells), all_cells
+    assert all(re.fullmatch(r"−?£\d{1,3}(,\d{3})*|–", text) for _, text in all_cells), all_cells
 
 
 def test_board_pack_escapes_text_from_data(resource):
     execute(
         resource,
-        """UPDATE marts.dim_project SET project_name = '<script>alert(1)</script> & Co', sponsor = 'O''Brien "CC"'
-           WHERE project_id = 'PB'""",
-        "UPDATE marts.dim_benefit SET benefit_name = '<b>bold</b>' WHERE benefit_id = 'BB2'",
+        """UPDATE reporting.rpt_project_board SET project_name = '<script>alert(1)</script> & Co',
+           sponsor = 'O''Brien "CC"' WHERE project_id = 'PB'""",
+        "UPDATE reporting.rpt_benefit_board SET benefit_name = '<b>bold</b>' WHERE benefit_id = 'BB2'",
     )
     run(resource, [board_pack])
     doc = (Path(resource.reports_dir) / "board_pack_2026-03.html").read_text(encoding="utf-8")
@@ -240,8 +248,9 @@ def test_board_pack_escapes_text_from_data(resource):
 
 
 def test_money_format():
+    """The board pack's money: pipelines.formatting.money in full (not compact), a typographic minus."""
     assert money(200_000, "GBP") == "£200,000"
-    assert money(-1234.4, "EUR") == "-€1,234"
+    assert money(-1234.4, "EUR") == "−€1,234"
     assert money(-0.4, "USD") == "$0"
     assert money(5_000, "CHF") == "5,000 CHF"
     assert money(None, "GBP") == "–"
