@@ -1,6 +1,7 @@
 """The portfolio board (`brw dashboard`): Streamlit pages registered with st.navigation.
 
-Reads only the public marts and audit tables, from the read copy the pipeline publishes.
+Reads the reporting layer (reporting.rpt_*), the public marts and the audit tables, from the read
+copy the pipeline publishes.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ pages = {
 }
 
 try:
-    if queries.source_path().exists() and queries.has_relation("marts", "fct_benefit_status"):
+    if queries.source_path().exists() and queries.has_relation("reporting", "rpt_benefit_board"):
         filters.sidebar_filters()
-        as_of = queries.query("SELECT max(as_of_date) AS d, max(evaluation_month) AS e FROM marts.fct_benefit_status")
+        as_of = queries.query(
+            f"SELECT max(as_of_date) AS d, max(evaluation_month) AS e FROM {queries.BENEFIT_BOARD}"
+        )
         if not as_of.empty and pd.notna(as_of["d"].iloc[0]):  # no benefits: max() is NaT
             st.sidebar.caption(
                 f"As of {as_of['d'].iloc[0]:%d %b %Y} · evaluation month {as_of['e'].iloc[0]:%B %Y}"

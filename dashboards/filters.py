@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.queries import Filters, query
+from dashboards.queries import BENEFIT_BOARD, PROJECT_BOARD, Filters, query
+from dashboards.queries.delivery import currencies as register_currencies
 
 
 def _options():
-    projects = query("SELECT DISTINCT portfolio, programme, business_unit, currency FROM marts.dim_project")
-    owners = query("SELECT DISTINCT benefit_owner FROM marts.dim_benefit ORDER BY 1")
-    currencies = query(
-        "SELECT currency, count(*) AS n FROM marts.dim_benefit GROUP BY currency ORDER BY n DESC, currency"
-    )
-    return projects, owners, currencies
+    projects = query(f"SELECT DISTINCT portfolio, programme, business_unit FROM {PROJECT_BOARD}")
+    owners = query(f"SELECT DISTINCT benefit_owner FROM {BENEFIT_BOARD} ORDER BY 1")
+    return projects, owners, register_currencies()
 
 
 def sidebar_filters() -> Filters:

@@ -1,46 +1,14 @@
-"""Numbers as a board reads them: currency, thousands separators, percentages; and source text
-made inert for the two renderers that interpret it (Streamlit markdown, plotly's HTML subset)."""
+"""Source text made inert for the two renderers that interpret it: Streamlit markdown and
+plotly's HTML subset. Numbers are formatted by pipelines.formatting (the one money, percent and
+number formatter of the dashboard, the board pack and the CLI)."""
 
 from __future__ import annotations
 
 import html
-import math
 import re
 import string
 
-SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def money(value, currency: str | None, compact: bool = True) -> str:
-    if _missing(value):
-        return "–"
-    symbol = SYMBOLS.get(currency or "", "")
-    suffix = "" if symbol or not currency else f" {currency}"
-    sign = "−" if value < 0 else ""
-    amount = abs(float(value))
-    if compact and amount >= 1e6:
-        text = f"{amount / 1e6:,.2f}m"
-    elif compact and amount >= 1e4:
-        text = f"{amount / 1e3:,.0f}k"
-    else:
-        text = f"{amount:,.0f}"
-    return f"{sign}{symbol}{text}{suffix}"
-
-
-def pct(value, digits: int = 0) -> str:
-    return "–" if _missing(value) else f"{float(value) * 100:.{digits}f}%"
-
-
-def number(value, unit: str | None = None, digits: int = 1) -> str:
-    if _missing(value):
-        return "–"
-    text = f"{float(value):,.{digits}f}"
-    return f"{text} {unit}" if unit else text
-
+from pipelines.formatting import MISSING, missing
 
 # Source text (benefit names, owners, portfolios, commentary ...) comes from the registers and is
 # shown as written, never interpreted (issue 11, item 9). st.markdown, st.title/header/subheader,
@@ -74,8 +42,8 @@ def md(value) -> str:
     quote or code block; no link, autolink, image, emphasis, colour directive, LaTeX or HTML tag
     survives. What the reader sees is the text as written.
     """
-    if _missing(value):
-        return "–"
+    if missing(value):
+        return MISSING
     text = " ".join(str(value).split())
     for pattern, replacement in _AUTOLINK_BREAKS:
         text = pattern.sub(replacement, text)
@@ -88,7 +56,7 @@ def plot_text(value) -> str:
     & < > as entities (plotly decodes &amp; &lt; &gt; and numeric ones, not &quot;: quotes stay as
     they are, harmless once no tag can open); $ as &#36; (`$...$` would be LaTeX to plotly).
     """
-    if _missing(value):
+    if missing(value):
         return ""
     return html.escape(str(value), quote=False).replace("$", "&#36;")
 
@@ -96,20 +64,3 @@ def plot_text(value) -> str:
 def plot_series(series):
     """`plot_text` over a pandas Series (missing values stay missing)."""
     return series.map(plot_text).where(series.notna(), series)
-
-
-STATUS_COLOURS = {
-    "achieved": "#1a7f37",
-    "on_track": "#2da44e",
-    "within_tolerance": "#57ab5a",
-    "at_risk": "#d4a72c",
-    "off_track": "#cf222e",
-    "eroding": "#e16f24",
-    "stale": "#8250df",
-    "exceeded": "#a40e26",
-    "not_started": "#8c959f",
-    "tracking_ended": "#6e7781",
-    "no_baseline": "#424a53",
-}
-RAG_COLOURS = {"green": "#2da44e", "amber": "#d4a72c", "red": "#cf222e"}
-ATTENTION_STATUSES = ("off_track", "eroding", "stale", "exceeded")

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import formatting
-from pipelines.publish import read_copy_path
+from dashboards.views.delivery_health import RAG_COLOURS
+from pipelines.formatting import money
+from pipelines.read_copy import read_copy_path
 from tests.conftest import APP
 from tests.conftest import fetch_all as sql
 from tests.conftest import open_page as switch_to
@@ -86,7 +87,7 @@ def test_after_closure_shows_closed_projects_and_their_benefits(app_env):
     assert shown["Closed projects"] == "1"
     assert shown["Their benefits still tracked"] == "3"
     assert shown["Stale benefits"] == "1"
-    assert shown["Realized value after closure (GBP)"] == formatting.money(realized, "GBP") == "£1,652"
+    assert shown["Realized value after closure (GBP)"] == money(realized, "GBP", compact=True) == "£1,652"
 
     # closed projects table: PA closed 2025-06-20, 10 months before 2026-04-15
     projects = frame_with(at, "months_since_close", "still_tracked")
@@ -99,17 +100,19 @@ def test_after_closure_shows_closed_projects_and_their_benefits(app_env):
     assert by_status == {"achieved": 1, "at_risk": 1, "eroding": 1, "tracking_ended": 1}
     assert {s: pa[s] for s in by_status} == by_status
     assert "off_track" not in projects.columns  # statuses no closed project has are left out
-    assert pa["realized_to_date"] == pytest.approx(1652.5)
-    assert pa["annual_planned_value"] == pytest.approx(2400 + 360)
+    # amounts as the board reads them (pipelines.formatting.money); the CSV keeps the numbers
+    assert (pa["realized_to_date"], pa["annual_planned_value"]) == ("£1,652", "£2,760")  # 1540 + 112.5; 2400 + 360
 
-    # the stacked bar: one trace per status present, in the status colours
+    # readers see the mix in words, the vocabulary's labels in board order (the CSV keeps a count per code)
+    assert pa["status_mix"] == "1 Eroding · 1 At risk · 1 Achieved · 1 Tracking ended"
+
+    # the stacked bar: one trace per status present, labelled, in board order and the vocabulary's colours
     (mix,) = [f for f in figures(at) if f["layout"].get("barmode") == "stack"]
-    assert {t["name"]: t["marker"]["color"] for t in mix["data"]} == {
-        "achieved": formatting.STATUS_COLOURS["achieved"],
-        "at risk": formatting.STATUS_COLOURS["at_risk"],
-        "eroding": formatting.STATUS_COLOURS["eroding"],
-        "tracking ended": formatting.STATUS_COLOURS["tracking_ended"],
-    }
+    vocabulary = sql(app_env, """SELECT status_label, colour FROM marts.dim_benefit_status
+        WHERE status IN ('achieved', 'at_risk', 'eroding', 'tracking_ended') ORDER BY board_order""")
+    assert [label for label, _ in vocabulary] == ["Eroding", "At risk", "Achieved", "Tracking ended"]
+    assert [(t["name"], t["marker"]["color"]) for t in mix["data"]] == vocabulary
+    assert dict(vocabulary)["Eroding"] == "#e16f24"
 
     # the review-meeting list: Sam Stale owns BB2 (PB), last measured 2025-11-30
     owners = frame_with(at, "stale_benefits")
@@ -124,10 +127,9 @@ def test_after_closure_shows_closed_projects_and_their_benefits(app_env):
     assert stale_list["months_without_measurement"].iloc[0] == 4  # Nov 2025 → evaluation month Mar 2026
 
     # other attention statuses after closure: only BA4 eroding (BB3 exceeded and BB6 off_track are on PB, open)
-    attention = frame_with(at, "status", "months_since_close")
-    assert attention[["benefit_id", "status", "benefit_owner", "months_since_close"]].values.tolist() == [
-        ["BA4", "eroding", "Eve Ellis", 10]
-    ]
+    attention = frame_with(at, "status_label", "months_since_close")
+    assert attention[["benefit_id", "status", "status_label", "benefit_owner", "months_since_close"]
+                     ].values.tolist() == [["BA4", "eroding", "Eroding", "Eve Ellis", 10]]
 
     # every table has its CSV download
     assert len(at.get("download_button")) >= len(at.dataframe)
@@ -194,6 +196,10 @@ def test_delivery_health_names_the_watermelon_with_its_reasons(app_env):
     assert dict(benefits[["project_id", "flagged_benefit_list"]].values.tolist()) == dict(sql(
         app_env, "SELECT project_id, flagged_benefit_list FROM marts.fct_project_health WHERE is_benefits_watermelon"
     )) == {"PA": "BA4 eroding", "PB": "BB2 stale, BB6 off_track"}
+    # readers see the statuses' labels (the codes stay in the CSV)
+    assert dict(benefits[["project_id", "flagged_benefit_statuses"]].values.tolist()) == {
+        "PA": "BA4 Eroding", "PB": "BB2 Stale, BB6 Off track"
+    }
     assert benefits.set_index("project_id").loc["PB", "owners"] == "Dan Doyle, Sam Stale"
 
     charts = figures(at)
@@ -201,8 +207,8 @@ def test_delivery_health_names_the_watermelon_with_its_reasons(app_env):
     (scatter,) = [f for f in charts if any(t.get("mode") == "markers+text" for t in f["data"])]
     points = {t["name"]: (t["text"], t["marker"]["color"]) for t in scatter["data"]}
     assert points == {
-        "derived green": (["PA"], formatting.RAG_COLOURS["green"]),
-        "derived red": (["PB"], formatting.RAG_COLOURS["red"]),
+        "derived green": (["PA"], RAG_COLOURS["green"]),
+        "derived red": (["PB"], RAG_COLOURS["red"]),
     }
     lines = {(s.get("x0"), s.get("y0")) for s in scatter["layout"]["shapes"]}
     for value in (0.85, 0.95):
@@ -213,7 +219,7 @@ def test_delivery_health_names_the_watermelon_with_its_reasons(app_env):
     assert leak_chart["data"][0]["text"] == ["£200,000"]
     leakage = frame_with(at, "margin_leakage")
     assert leakage[["project_id", "planned_margin", "forecast_margin", "margin_leakage"]].values.tolist() == [
-        ["PB", 300_000, 100_000, 200_000]
+        ["PB", "£300,000", "£100,000", "£200,000"]
     ]
 
     # RAID aging: PB 3 open items, oldest 73 days, 1 documented-not-mitigated, 1 overdue decision

@@ -1,9 +1,13 @@
 """Every query the dashboard issues, apart from layout.
 
-The app reads the pipeline's *read copy* (`<warehouse>.read.duckdb`, published atomically at the
-end of each successful run) through a read-only connection that is reopened whenever a new copy
-is published, so it never holds the file `brw run` writes. Results are cached with st.cache_data keyed on the copy's modification
-time: a new run shows up on the next page view without a restart.
+Pages read the reporting layer (reporting.rpt_*: one row per benefit, per project, per portfolio
+month, with the status vocabulary's labels, colours and flags already on each row) and only
+select and format; histories come from the monthly marts and the snapshots, data quality from
+the audit tables. The app reads the pipeline's *read copy* (`<warehouse>.read.duckdb`, published
+atomically at the end of each successful run) through a read-only connection that is reopened
+whenever a new copy is published, so it never holds the file `brw run` writes. Results are cached
+with st.cache_data keyed on the copy's modification time: a new run shows up on the next page
+view without a restart.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines.publish import read_copy_path
+from pipelines.read_copy import read_copy_path
+from pipelines.formatting import plain_value
 from pipelines.settings import DEFAULT_WAREHOUSE
+from pipelines.vocabulary import STATUS_SQL, THRESHOLD_SQL, Vocabulary
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -89,10 +95,10 @@ class ConsoleBusy(RuntimeError):
 
 def console_query(sql: str, limits=None):
     """The SQL console: one reading statement against the published copy within `limits`
-    (default pipelines.sql.CONSOLE_LIMITS: rows, bytes, seconds, memory). It runs in its own
-    short-lived read-only worker process (pipelines.sql.run_query), not on the shared connection:
+    (default pipelines.console.CONSOLE_LIMITS: rows, bytes, seconds, memory). It runs in its own
+    short-lived read-only worker process (pipelines.console.run_query), not on the shared connection:
     a heavy query neither holds the pages of other sessions nor takes this process's memory."""
-    from pipelines.sql import CONSOLE_LIMITS, run_query
+    from pipelines.console import CONSOLE_LIMITS, run_query
 
     limits = limits or CONSOLE_LIMITS
     path = source_path()
@@ -126,6 +132,23 @@ def has_relation(schema: str, name: str) -> bool:
     return bool(frame["n"].iloc[0])
 
 
+BENEFIT_BOARD = "reporting.rpt_benefit_board"  # one row per valid benefit
+PROJECT_BOARD = "reporting.rpt_project_board"  # one row per project in the register
+
+
+def vocabulary() -> Vocabulary:
+    """The benefit statuses (board order, labels, colours, flags) and the rule thresholds of the
+    published warehouse (marts.dim_benefit_status, marts.dim_status_threshold), cached per copy."""
+    statuses, thresholds = query(STATUS_SQL), query(THRESHOLD_SQL)
+    return Vocabulary.from_rows(statuses.itertuples(index=False, name=None),
+                                thresholds.itertuples(index=False, name=None))
+
+
+def threshold_text(name: str) -> str:
+    """A rule threshold as a sentence quotes it: 0.85, 60, 3."""
+    return plain_value(float(vocabulary().threshold(name)))
+
+
 @dataclass(frozen=True)
 class Filters:
     """Sidebar filters, shared by every page (empty = everything)."""
@@ -136,8 +159,9 @@ class Filters:
     owners: tuple[str, ...] = ()
     currency: str | None = None
 
-    def project_clause(self, alias: str = "p") -> tuple[str, list]:
-        """SQL condition on a dim_project alias (with parameters)."""
+    def project_clause(self, alias: str) -> tuple[str, list]:
+        """SQL condition on the portfolio, programme and business unit columns of `alias` (a
+        reporting row of a project or a benefit), with its parameters."""
         parts, params = [], []
         for column, values in (
             ("portfolio", self.portfolios), ("programme", self.programmes), ("business_unit", self.business_units),
@@ -147,10 +171,18 @@ class Filters:
                 params.extend(values)
         return (" AND ".join(parts) or "TRUE"), params
 
-    def benefit_clause(self, project_alias: str = "p", benefit_alias: str = "b") -> tuple[str, list]:
-        """Project condition plus benefit owner and currency on a dim_benefit alias."""
-        sql, params = self.project_clause(project_alias)
+    def benefit_clause(self, alias: str) -> tuple[str, list]:
+        """The project condition plus the benefit owner, on a rpt_benefit_board alias."""
+        sql, params = self.project_clause(alias)
         if self.owners:
-            sql += f" AND {benefit_alias}.benefit_owner IN ({', '.join('?' for _ in self.owners)})"
+            sql += f" AND {alias}.benefit_owner IN ({', '.join('?' for _ in self.owners)})"
             params = [*params, *self.owners]
         return sql, params
+
+    def owner_scope(self, project_column: str) -> tuple[str, list]:
+        """With an owner filter, only projects with a benefit of those owners; TRUE without."""
+        if not self.owners:
+            return "TRUE", []
+        marks = ", ".join("?" for _ in self.owners)
+        return (f"{project_column} IN (SELECT project_id FROM {BENEFIT_BOARD} WHERE benefit_owner IN ({marks}))",
+                list(self.owners))

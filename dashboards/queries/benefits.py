@@ -1,111 +1,108 @@
-"""Queries of the benefit pages (overview, benefit detail): public marts only."""
+"""Queries of the benefit pages (overview, benefit detail): the benefit board rows
+(reporting.rpt_benefit_board), the portfolio trend (reporting.rpt_portfolio_month) and one
+benefit's history (marts.fct_benefit_monthly, marts.fct_benefit_versions)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from dashboards.queries import Filters, query
+from dashboards.queries import BENEFIT_BOARD, Filters, query
 
-_BENEFITS = """
-    FROM marts.fct_benefit_status s
-    JOIN marts.dim_benefit b USING (benefit_id)
-    JOIN marts.dim_project p ON p.project_id = b.project_id
-"""
+_STATUS = "status, status_label, status_colour, status_board_order"
 
 
 def headline(filters: Filters) -> pd.DataFrame:
     """One row: annual planned value, cumulative realized and planned value (filter currency)."""
-    where, params = filters.benefit_clause()
+    where, params = filters.benefit_clause("r")
     return query(
-        f"""
-        SELECT
-            count(*) AS benefits,
-            sum(b.annual_planned_value) AS annual_planned_value,
-            sum(s.cumulative_realized_value) AS cumulative_realized_value,
-            sum(m.cumulative_planned_value) AS cumulative_planned_value
-        {_BENEFITS}
-        LEFT JOIN marts.fct_benefit_monthly m
-            ON m.benefit_id = s.benefit_id AND m.period_month = s.evaluation_month
-        WHERE {where} AND b.currency = ?
-        """,
+        f"""SELECT count(*) AS benefits,
+               sum(r.annual_planned_value) AS annual_planned_value,
+               sum(r.cumulative_realized_value) AS cumulative_realized_value,
+               sum(r.cumulative_planned_value) AS cumulative_planned_value
+        FROM {BENEFIT_BOARD} r WHERE {where} AND r.currency = ?""",
         (*params, filters.currency),
     )
 
 
 def status_counts(filters: Filters) -> pd.DataFrame:
-    where, params = filters.benefit_clause()
+    """Benefits per status in board order, with the status's label, colour and attention flag."""
+    where, params = filters.benefit_clause("r")
     return query(
-        f"SELECT s.status, count(*) AS benefits {_BENEFITS} WHERE {where} GROUP BY s.status ORDER BY benefits DESC",
+        f"""SELECT {_STATUS}, needs_attention, count(*) AS benefits FROM {BENEFIT_BOARD} r
+        WHERE {where} GROUP BY ALL ORDER BY status_board_order""",
         params,
     )
 
 
 def status_by_portfolio(filters: Filters) -> pd.DataFrame:
-    where, params = filters.benefit_clause()
+    where, params = filters.benefit_clause("r")
     return query(
-        f"""SELECT p.portfolio, s.status, count(*) AS benefits {_BENEFITS}
-        WHERE {where} GROUP BY ALL ORDER BY p.portfolio, s.status""",
+        f"""SELECT portfolio, {_STATUS}, count(*) AS benefits FROM {BENEFIT_BOARD} r
+        WHERE {where} GROUP BY ALL ORDER BY portfolio, status_board_order""",
         params,
     )
 
 
 def realization_trend(filters: Filters) -> pd.DataFrame:
-    """Realized vs planned monetized value per portfolio and month (filter currency)."""
-    where, params = filters.benefit_clause()
+    """Realized vs planned monetized value per portfolio and month (filter currency).
+
+    The board's trend (reporting.rpt_portfolio_month) when at most portfolios are chosen; with a
+    programme, business unit or owner, the sum of the monthly history of the chosen benefits."""
+    if not (filters.programmes or filters.business_units or filters.owners):
+        where, params = filters.project_clause("t")
+        return query(
+            f"""SELECT portfolio, period_month, realized_value, planned_monetized_value AS planned_value,
+                   cumulative_realized_value, cumulative_planned_value
+            FROM reporting.rpt_portfolio_month t WHERE {where} AND t.currency = ?
+            ORDER BY period_month, portfolio""",
+            (*params, filters.currency),
+        )
+    where, params = filters.benefit_clause("r")
     return query(
-        f"""
-        SELECT p.portfolio, m.period_month,
+        f"""SELECT r.portfolio, m.period_month,
                sum(m.monetized_value) AS realized_value,
                sum(m.planned_monetized_value) AS planned_value,
                sum(m.cumulative_realized_value) AS cumulative_realized_value,
                sum(m.cumulative_planned_value) AS cumulative_planned_value
-        FROM marts.fct_benefit_monthly m
-        JOIN marts.dim_benefit b USING (benefit_id)
-        JOIN marts.dim_project p ON p.project_id = b.project_id
-        WHERE m.is_realization_period AND {where} AND b.currency = ?
-        GROUP BY p.portfolio, m.period_month
-        ORDER BY m.period_month, p.portfolio
-        """,
+        FROM marts.fct_benefit_monthly m JOIN {BENEFIT_BOARD} r USING (benefit_id)
+        WHERE m.is_realization_period AND {where} AND r.currency = ?
+        GROUP BY r.portfolio, m.period_month
+        ORDER BY m.period_month, r.portfolio""",
         (*params, filters.currency),
     )
 
 
-def attention(filters: Filters, statuses: tuple[str, ...]) -> pd.DataFrame:
-    """Benefits needing attention first, with owners."""
-    where, params = filters.benefit_clause()
-    marks = ", ".join("?" for _ in statuses)
+def attention(filters: Filters) -> pd.DataFrame:
+    """Benefits whose status needs attention with their owners: worst status first, then the most
+    money at stake (annual planned value, the chosen currency's first), then longest closed."""
+    where, params = filters.benefit_clause("r")
     return query(
-        f"""
-        SELECT s.status, b.benefit_id, b.benefit_name, p.project_name, p.portfolio, s.benefit_owner,
-               s.trailing_realization_pct, s.planned_pct, s.plan_attainment, s.last_measured_on,
-               s.months_since_close, b.currency, s.cumulative_realized_value, b.annual_planned_value
-        {_BENEFITS}
-        WHERE {where} AND s.status IN ({marks})
-        ORDER BY array_position([{marks}], s.status), s.months_since_close DESC NULLS LAST, b.benefit_id
-        """,
-        (*params, *statuses, *statuses),
+        f"""SELECT {_STATUS}, benefit_id, benefit_name, project_name, portfolio, benefit_owner, currency,
+               cumulative_realized_value, annual_planned_value, trailing_realization_pct, planned_pct,
+               plan_attainment, last_measured_on, months_since_close
+        FROM {BENEFIT_BOARD} r WHERE {where} AND r.needs_attention
+        ORDER BY status_board_order, currency = ? DESC, annual_planned_value DESC NULLS LAST,
+                 months_since_close DESC NULLS LAST, benefit_id""",
+        (*params, filters.currency),
     )
 
 
 def benefit_choices(filters: Filters) -> pd.DataFrame:
-    where, params = filters.benefit_clause()
+    where, params = filters.benefit_clause("r")
     return query(
-        f"""SELECT b.benefit_id, b.benefit_name, p.project_name, s.status {_BENEFITS}
-        WHERE {where} ORDER BY b.benefit_id""",
+        f"""SELECT benefit_id, benefit_name, project_name, status FROM {BENEFIT_BOARD} r
+        WHERE {where} ORDER BY benefit_id""",
         params,
     )
 
 
 def benefit(benefit_id: str) -> pd.DataFrame:
+    """The benefit's board row and the register parameters behind it (marts.dim_benefit)."""
     return query(
-        f"""
-        SELECT b.*, s.status, s.trailing_realization_pct, s.planned_pct AS planned_pct_now, s.plan_attainment,
-               s.forecast_realization_at_target, s.cumulative_realized_value, s.last_measured_on,
-               s.months_since_close, s.evaluation_month, s.as_of_date,
-               p.project_name, p.portfolio, p.programme, p.stage, p.actual_close_date, p.planned_end_date
-        {_BENEFITS}
-        WHERE b.benefit_id = ?
-        """,
+        f"""SELECT r.*, b.direction, b.baseline_value, b.baseline_source, b.target_value, b.profile,
+               b.attribution_pct, b.value_per_unit, b.realization_start, b.target_month
+        FROM {BENEFIT_BOARD} r JOIN marts.dim_benefit b USING (benefit_id)
+        WHERE r.benefit_id = ?""",
         (benefit_id,),
     )
 
@@ -121,10 +118,10 @@ def benefit_months(benefit_id: str) -> pd.DataFrame:
 
 
 def rebaselining_history(benefit_id: str) -> pd.DataFrame:
-    """Every version of the benefit's goalposts (snapshots.snap_benefits, public)."""
+    """Every version of the benefit's goalposts (marts.fct_benefit_versions)."""
     return query(
-        """SELECT dbt_valid_from AS valid_from, dbt_valid_to AS valid_to, baseline_value, baseline_start,
-                  baseline_end, target_value, target_date, realization_start, review_until, profile
-        FROM snapshots.snap_benefits WHERE benefit_id = ? ORDER BY dbt_valid_from""",
+        """SELECT version_number AS version, valid_from, valid_to, baseline_value, baseline_start, baseline_end,
+                  target_value, target_date, realization_start, review_until, profile
+        FROM marts.fct_benefit_versions WHERE benefit_id = ? ORDER BY version_number""",
         (benefit_id,),
     )

@@ -53,4 +53,4 @@ def kpi_freshness() -> pd.DataFrame:
 
 
 def invalid_benefits() -> pd.DataFrame:
-    return query("SELECT * FROM marts.invalid_benefits ORDER BY benefit_id")
+    return query("SELECT * FROM marts.fct_invalid_benefits ORDER BY benefit_id")

@@ -11,71 +11,59 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboards import filters, formatting
-from dashboards.queries import delivery
-from dashboards.views import common
-
-STATUS_LABELS = {s: s.replace("_", " ") for s in delivery.STATUSES}
-
-
-def money_column(label: str, currency: str | None) -> st.column_config.NumberColumn:
-    """A money column in the chosen currency with thousands separators (raw numbers in the CSV)."""
-    symbol = formatting.SYMBOLS.get(currency or "", "")
-    fmt = f"{symbol}%,.0f" if symbol or not currency else f"%,.0f {currency}"
-    return st.column_config.NumberColumn(label, format=fmt)
-
-
-def pct_column(label: str) -> st.column_config.NumberColumn:
-    return st.column_config.NumberColumn(label, format="percent")
-
-
-def currency_in_use(chosen: str | None) -> str | None:
-    return chosen or delivery.default_currency()
+from dashboards import filters, queries
+from dashboards.formatting import md, plot_series
+from dashboards.queries import closure
+from dashboards.views import common, tables
+from pipelines.formatting import count, money
 
 
 def render() -> None:
     if not common.warehouse_ready():
         return
     f = filters.current()
-    currency = currency_in_use(f.currency)
+    currency = common.currency_in_use(f.currency)
+    stale_months = queries.threshold_text("stale_after_months")
 
     st.title("After closure")
     st.caption(
         "Benefits are realized mostly after a project closes, when governance fades. Closed projects stay on "
-        "this page until every benefit's review period has ended; a benefit without a measurement for three "
-        "months is *stale* and is listed with its owner."
+        "this page until every benefit's review period has ended; a benefit without a measurement for "
+        f"{stale_months} months is *stale* and is listed with its owner."
     )
 
-    projects = delivery.closed_projects(f, currency)
-    stale = delivery.stale_benefits(f)
+    projects = closure.closed_projects(f, currency)
+    mix = closure.closed_status_mix(f)
+    stale = closure.stale_benefits(f)
     stale_after_close = int((stale["stage"] == "closed").sum()) if not stale.empty else 0
 
     realized = projects["realized_to_date"].sum(min_count=1) if not projects.empty else None
     planned = projects["annual_planned_value"].sum(min_count=1) if not projects.empty else None
     cols = st.columns(4)
-    cols[0].metric("Closed projects", f"{len(projects):,}")
-    cols[1].metric(
-        "Their benefits still tracked", f"{int(projects['still_tracked'].sum()) if not projects.empty else 0:,}",
-        help="Benefits of closed projects whose review period has not ended (status other than tracking_ended).",
+    cols[0].metric(
+        f"Realized value after closure ({md(currency)})", money(realized, currency, compact=True),
+        delta=f"{money(planned, currency, compact=True)} a year planned", delta_color="off",
+        help=f"Cumulative realized value to date of closed projects' benefits in {md(currency)}, against their "
+        "annual planned value.",
     )
+    cols[1].metric("Closed projects", count(len(projects)))
     cols[2].metric(
-        "Stale benefits", f"{len(stale):,}",
-        help=f"No measurement in the last three months (all projects in the filter); {stale_after_close} of them "
-        "belong to closed projects.",
+        "Their benefits still tracked", count(projects["still_tracked"].sum() if not projects.empty else 0),
+        help="Benefits of closed projects whose review period has not ended.",
     )
     cols[3].metric(
-        f"Realized value after closure ({formatting.md(currency)})", formatting.money(realized, currency),
-        help=f"Cumulative realized value to date of closed projects' benefits in {formatting.md(currency)}; "
-        f"annual planned value {formatting.money(planned, currency)}.",
+        "Stale benefits", count(len(stale)),
+        help=f"No measurement in the last {stale_months} months (all projects in the filter); {stale_after_close} "
+        "of them belong to closed projects.",
     )
 
-    _closed_projects_section(projects, currency)
-    _status_mix_section(f)
-    _stale_section(f, stale)
+    _closed_projects_section(projects, mix, currency)
+    _status_mix_section(mix)
+    _stale_section(f, stale, stale_months)
     _attention_section(f, currency)
 
 
-def _closed_projects_section(projects: pd.DataFrame, currency: str | None) -> None:
+def _closed_projects_section(projects: pd.DataFrame, mix: pd.DataFrame, currency: str | None) -> None:
     st.subheader("Closed projects")
     if projects.empty:
         st.info("No closed project matches the filters.")
@@ -84,69 +72,76 @@ def _closed_projects_section(projects: pd.DataFrame, currency: str | None) -> No
     if not other.empty:
         st.caption(
             f"{len(other)} closed project(s) in other currencies "
-            f"({formatting.md(', '.join(sorted(other['currency'].unique())))}): "
-            f"their money is not shown here — choose that currency in the sidebar."
+            f"({md(', '.join(sorted(other['currency'].unique())))}): their money is not shown here — choose that "
+            "currency in the sidebar."
         )
-    present = [s for s in delivery.STATUSES if projects[s].sum() > 0]
-    columns = [
-        "project_id", "project_name", "portfolio", "actual_close_date", "months_since_close", "benefits",
-        "still_tracked", "needing_attention", *present, "currency", "realized_to_date", "annual_planned_value",
-    ]
-    config = {
-        "project_id": "Project",
-        "project_name": "Name",
-        "portfolio": "Portfolio",
-        "actual_close_date": st.column_config.DateColumn("Closed on", format="D MMM YYYY"),
-        "months_since_close": st.column_config.NumberColumn("Months since close", format="%d"),
-        "benefits": "Benefits",
-        "still_tracked": "Still tracked",
-        "needing_attention": st.column_config.NumberColumn(
-            "Needing attention", help="stale, off track, eroding or exceeded"
-        ),
-        **{s: st.column_config.NumberColumn(STATUS_LABELS[s].capitalize(), format="%d") for s in present},
-        "currency": "Currency",
-        "realized_to_date": money_column(f"Realized to date ({currency})", currency),
-        "annual_planned_value": money_column(f"Annual planned value ({currency})", currency),
-    }
-    common.table(projects[columns], "closed projects", "closed_projects.csv", column_config=config)
+    # one count column per status present, named by its code (the CSV); readers see the mix in words
+    ordered = mix.sort_values(["project_id", "status_board_order"])
+    codes = ordered.drop_duplicates("status").sort_values("status_board_order")["status"].tolist()
+    counts = ordered.pivot_table(index="project_id", columns="status", values="benefits", aggfunc="sum")
+    in_words = (ordered["benefits"].astype(str) + " " + ordered["status_label"]).groupby(ordered["project_id"])
+    table = (projects.merge(counts.reindex(columns=codes).reset_index(), on="project_id", how="left")
+             .merge(in_words.agg(" · ".join).rename("status_mix").reset_index(), on="project_id", how="left")
+             .fillna({c: 0 for c in codes}).astype({c: int for c in codes}))
+    attention = common.in_words(_labels(queries.vocabulary().attention), "or")
+    whole = {"format": "%d", "width": 70}
+    common.table(
+        table, "closed projects", "closed_projects.csv",
+        shown=common.as_text(table, money=("realized_to_date", "annual_planned_value"), currency=currency),
+        column_order=["project_id", "project_name", "realized_to_date", "annual_planned_value", "months_since_close",
+                      "benefits", "still_tracked", "needing_attention", "status_mix"],
+        column_config={
+            "project_id": st.column_config.TextColumn("Project", width=80),
+            "project_name": st.column_config.TextColumn("Name", width=190),
+            "realized_to_date": common.money_column("Realized", help="Realized to date", width=95),
+            "annual_planned_value": common.money_column("Annual plan", help="Annual planned value", width=95),
+            "months_since_close": st.column_config.NumberColumn("Closed", help="Months since close", **whole),
+            "benefits": st.column_config.NumberColumn("Benefits", **whole),
+            "still_tracked": st.column_config.NumberColumn("Tracked", help="Still tracked", **whole),
+            "needing_attention": st.column_config.NumberColumn("Attention", help=f"Needing attention: {attention}",
+                                                               **whole),
+            "status_mix": "Benefits by status",
+        },
+    )
 
 
-def _status_mix_section(f) -> None:
+def _status_mix_section(mix: pd.DataFrame) -> None:
     st.subheader("Status of closed projects' benefits")
-    mix = delivery.closed_status_mix(f)
     if mix.empty:
         st.info("No benefits of closed projects match the filters.")
         return
-    mix = mix.assign(status_label=mix["status"].map(STATUS_LABELS))
-    order = [STATUS_LABELS[s] for s in delivery.STATUSES if s in set(mix["status"])]
     # "id name" becomes a tick label and hover text (plotly HTML): escaped for the chart only
-    shown = mix.assign(project=formatting.plot_series(mix["project"]))
+    shown = mix.assign(project=plot_series(mix["project"]))
     figure = px.bar(
         shown, y="project", x="benefits", color="status_label", orientation="h", text="benefits",
-        category_orders={"status_label": order},
-        color_discrete_map={STATUS_LABELS[s]: c for s, c in formatting.STATUS_COLOURS.items()},
+        category_orders={"status_label": common.status_labels_in_order(mix)},
+        color_discrete_map=common.status_colours(mix),
         labels={"project": "", "benefits": "Benefits", "status_label": "Status"},
     )
     figure.update_layout(
-        barmode="stack", font={"size": 18}, legend={"orientation": "h", "y": -0.2, "title": None},
-        height=max(320, 90 * mix["project"].nunique() + 200), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        yaxis={"autorange": "reversed"}, xaxis={"dtick": 1},
+        barmode="stack", font={"size": 15}, height=max(300, 42 * mix["project"].nunique() + 160),
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "title": None},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"autorange": "reversed"}, xaxis={"dtick": 1},
     )
-    figure.update_traces(textposition="inside", textfont_size=18)
+    figure.update_traces(textposition="inside", insidetextanchor="middle", textfont_size=15)
     st.plotly_chart(figure, width="stretch")
-    common.download(mix.drop(columns="status_label"), "status mix", "closed_status_mix.csv")
+    common.download(mix.drop(columns="status_colour"), "status mix", "closed_status_mix.csv")
 
 
-def _stale_section(f, stale: pd.DataFrame) -> None:
+def _labels(codes) -> list[str]:
+    return [queries.vocabulary().label(code) for code in codes]
+
+
+def _stale_section(f, stale: pd.DataFrame, stale_months: str) -> None:
     st.subheader("Stale benefits by owner")
     st.caption(
-        "The list for the benefits review: no measurement in the last three months. After handover the owner is "
-        "the only person who can restart the measurement — or agree to stop tracking."
+        f"The list for the benefits review: no measurement in the last {stale_months} months. After handover the "
+        "owner is the only person who can restart the measurement — or agree to stop tracking."
     )
     if stale.empty:
-        st.success("No stale benefit: every tracked benefit has a measurement in the last three months.")
+        st.success(f"No stale benefit: every tracked benefit has a measurement in the last {stale_months} months.")
         return
-    owners = delivery.stale_by_owner(f)
+    owners = closure.stale_by_owner(f)
     common.table(
         owners, "stale benefits per owner", "stale_by_owner.csv",
         column_config={
@@ -158,55 +153,26 @@ def _stale_section(f, stale: pd.DataFrame) -> None:
             "oldest_last_measurement": st.column_config.DateColumn("Oldest last measurement", format="D MMM YYYY"),
         },
     )
-    common.table(
-        stale, "stale benefits", "stale_benefits.csv",
-        column_config={
-            "benefit_owner": "Owner",
-            "benefit_id": "Benefit",
-            "benefit_name": "Benefit name",
-            "project_id": "Project",
-            "project_name": "Project name",
-            "stage": "Stage",
-            "kpi_id": "KPI",
-            "kpi_name": "KPI name",
-            "last_measured_on": st.column_config.DateColumn("Last measured on", format="D MMM YYYY"),
-            "months_without_measurement": st.column_config.NumberColumn(
-                "Months without data", format="%d", help="Months from the last measurement to the evaluation month"
-            ),
-            "months_since_close": st.column_config.NumberColumn(
-                "Months since close", format="%d", help="Empty while the project is not closed"
-            ),
-            "actual_close_date": st.column_config.DateColumn("Project closed on", format="D MMM YYYY"),
-            "review_until": st.column_config.DateColumn("Review until", format="D MMM YYYY"),
-        },
-    )
+    tables.show(stale, "stale benefits", "stale_benefits.csv",
+                ["benefit_owner", "benefit_id", "benefit_name", "annual_planned_value", "kpi_name",
+                 "last_measured_on", "months_without_measurement", "months_since_close", "review_until"],
+                compact=True, annual_planned_value=common.money_column("Annual plan", width=85))
 
 
 def _attention_section(f, currency: str | None) -> None:
     st.subheader("Other benefits needing attention after closure")
-    st.caption("Benefits of closed projects that are off track, eroding after having been realized, or "
-               "dis-benefits exceeding their tolerance.")
-    frame = delivery.attention_after_closure(f, currency)
+    vocabulary = queries.vocabulary()
+    chased = common.in_words(_labels(s.code for s in vocabulary.statuses if s.closure_attention), "or")
+    st.caption(f"Benefits of closed projects whose status is {md(chased)}, worst first, with the money they carry.")
+    frame = closure.attention_after_closure(f, currency)
     if frame.empty:
-        st.success("No benefit of a closed project is off track, eroding or exceeded.")
+        st.success(f"No benefit of a closed project is {md(chased)}.")
         return
-    common.table(
-        frame, "benefits needing attention after closure", "attention_after_closure.csv",
-        column_config={
-            "benefit_owner": "Owner",
-            "benefit_id": "Benefit",
-            "benefit_name": "Benefit name",
-            "project_id": "Project",
-            "project_name": "Project name",
-            "status": "Status",
-            "trailing_realization_pct": pct_column("Realization (3-month)"),
-            "peak_trailing_realization_pct": pct_column("Peak realization"),
-            "planned_pct": pct_column("Planned"),
-            "plan_attainment": pct_column("Plan attainment"),
-            "last_measured_on": st.column_config.DateColumn("Last measured on", format="D MMM YYYY"),
-            "months_since_close": st.column_config.NumberColumn("Months since close", format="%d"),
-            "currency": "Currency",
-            "realized_to_date": money_column(f"Realized to date ({currency})", currency),
-            "annual_planned_value": money_column(f"Annual planned value ({currency})", currency),
-        },
-    )
+    tables.show(frame, "benefits needing attention after closure", "attention_after_closure.csv",
+                ["status_label", "benefit_id", "benefit_name", "realized_to_date", "annual_planned_value",
+                 "trailing_realization_pct", "peak_trailing_realization_pct", "planned_pct", "benefit_owner",
+                 "months_since_close", "project_name"], currency,
+                benefit_name=st.column_config.TextColumn("Name", width=140),
+                realized_to_date=common.money_column("Realized", width=85),
+                annual_planned_value=common.money_column("Annual plan", width=85),
+                project_name=st.column_config.TextColumn("Project"))

@@ -1,4 +1,5 @@
-"""What every page needs: the empty-warehouse guard and (formula-safe) CSV downloads."""
+"""What every page needs: the empty-warehouse guard, (formula-safe) CSV downloads, money and
+percent columns, and the status colours and board order of the reporting rows on a page."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.formatting import md
+from dashboards.queries.delivery import default_currency
+from pipelines.formatting import money as format_money
+from pipelines.formatting import pct as format_pct
 from pipelines.safe_csv import frame_to_csv_bytes
 
 
 def warehouse_ready() -> bool:
-    """True when a published warehouse with the marts exists; otherwise say what to do."""
+    """True when a published warehouse with the reporting layer exists; otherwise say what to do."""
     try:
-        if queries.source_path().exists() and queries.has_relation("marts", "fct_benefit_status"):
+        if queries.source_path().exists() and queries.has_relation("reporting", "rpt_benefit_board"):
             return True
     except queries.WarehouseUnavailable as exc:
         st.info(str(exc))
@@ -27,7 +31,7 @@ def warehouse_ready() -> bool:
 
 def no_benefits_message() -> str:
     """Why a benefits page is empty: the filters, or a warehouse without a benefits register."""
-    loaded = int(queries.query("SELECT count(*) AS n FROM marts.dim_benefit")["n"].iloc[0])
+    loaded = int(queries.query(f"SELECT count(*) AS n FROM {queries.BENEFIT_BOARD}")["n"].iloc[0])
     if loaded:
         return "No benefits match the filters."
     return ("This warehouse holds no benefits: its sources have no benefits register (e.g. a mapped export "
@@ -43,7 +47,51 @@ def download(frame: pd.DataFrame, label: str, file_name: str, key: str | None = 
     )
 
 
-def table(frame: pd.DataFrame, label: str, file_name: str, **kwargs) -> None:
-    """A dataframe with its CSV download underneath (every table is downloadable)."""
-    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+def table(frame: pd.DataFrame, label: str, file_name: str, shown: pd.DataFrame | None = None, **kwargs) -> None:
+    """A dataframe with its CSV download underneath (every table is downloadable). `shown` is what
+    readers see when it differs from the data (amounts as text); the CSV keeps `frame`."""
+    st.dataframe(frame if shown is None else shown, hide_index=True, width="stretch", **kwargs)
     download(frame, label, file_name)
+
+
+def currency_in_use(chosen: str | None) -> str | None:
+    """The sidebar's currency; before the sidebar has run, the register's main one."""
+    return chosen or default_currency()
+
+
+def as_text(frame: pd.DataFrame, money=(), pct=(), currency: str | None = None, compact: bool = False):
+    """`frame` as a table shows it: its `money` columns formatted by pipelines.formatting.money
+    (£1,234,567, −£56, 1,234 CHF, '–') in `currency` or, without one, in each row's `currency`
+    column; its `pct` columns by pipelines.formatting.pct (81%). The CSV keeps the numbers."""
+    currencies = frame["currency"] if currency is None and money else [currency] * len(frame)
+    return frame.assign(
+        **{c: [format_money(v, code, compact=compact) for v, code in zip(frame[c], currencies)] for c in money},
+        **{c: frame[c].map(format_pct) for c in pct},
+    )
+
+
+def money_column(label: str, **kwargs) -> st.column_config.TextColumn:
+    """The heading of a money column shown with as_text: right-aligned like numbers."""
+    return st.column_config.TextColumn(label, alignment="right", **kwargs)
+
+
+def pct_column(label: str, **kwargs) -> st.column_config.TextColumn:
+    """The heading of a percentage column shown with as_text: right-aligned like numbers."""
+    return st.column_config.TextColumn(label, alignment="right", **{"width": 80, **kwargs})
+
+
+def status_colours(frame: pd.DataFrame) -> dict[str, str]:
+    """Status label → the vocabulary's colour, from reporting rows (status_label, status_colour)."""
+    return dict(zip(frame["status_label"], frame["status_colour"]))
+
+
+def status_labels_in_order(frame: pd.DataFrame) -> list[str]:
+    """The status labels of reporting rows in board order (status_board_order)."""
+    ordered = frame.drop_duplicates("status_label").sort_values("status_board_order")
+    return ordered["status_label"].tolist()
+
+
+def in_words(items, conjunction: str = "and") -> str:
+    """['Off track', 'Eroding', 'Stale'] → 'off track, eroding or stale' (labels inside a sentence)."""
+    words = [w[:1].lower() + w[1:] if w[1:2].islower() else w for w in items]
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}" if len(words) > 1 else "".join(words)

@@ -5,9 +5,15 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from dashboards.formatting import plot_series
+from dashboards import queries
+from dashboards.formatting import md, plot_series
 from dashboards.queries import quality as q
 from dashboards.views import common
+from pipelines.formatting import count, plain_value
+
+_FRESHNESS = "freshness_days_"  # the thresholds of KPI freshness, one per frequency
+_ROWS = {column: st.column_config.NumberColumn(label, format="localized") for column, label in (
+    ("rows_read", "Rows read"), ("rows_loaded", "Rows loaded"), ("rows_quarantined", "Rows quarantined"))}
 
 
 def render() -> None:
@@ -21,15 +27,18 @@ def render() -> None:
     late = int(freshness["is_late"].sum())
 
     cols = st.columns(5)
-    cols[0].metric("Source files", f"{last['source_file'].nunique():,}",
+    cols[0].metric("Source files", count(last["source_file"].nunique()),
                    help="Files (and workbook sheets) loaded; a mapped file may feed more than one table")
-    cols[1].metric("Rows read (latest load of each file)", f"{read:,}")
-    cols[2].metric("Rows loaded", f"{loaded:,}")
-    cols[3].metric("Rows quarantined", f"{quarantined:,}", help="Rejected rows, each with file, row and reason")
-    cols[4].metric("KPIs late against their frequency", f"{late:,} of {len(freshness):,}")
+    cols[1].metric("Rows read", count(read), help="Rows read by the latest load of each file")
+    cols[2].metric("Rows loaded", count(loaded))
+    cols[3].metric("Rows quarantined", count(quarantined), help="Rejected rows, each with file, row and reason")
+    cols[4].metric("Late KPIs", f"{count(late)} of {count(len(freshness))}",
+                   help="KPIs whose latest measurement is older than their frequency allows")
 
     st.subheader("Latest load per source file")
-    common.table(last, "latest loads", "latest_loads.csv")
+    common.table(last, "latest loads", "latest_loads.csv", column_config=_ROWS | {
+        "source": "Table", "source_file": st.column_config.TextColumn("File", width="large"),
+        "last_loaded_at": st.column_config.DatetimeColumn("Loaded at", format="D MMM YYYY HH:mm")})
 
     if reasons.empty:
         st.success("No row has been quarantined.")
@@ -41,11 +50,32 @@ def render() -> None:
         fig.update_layout(yaxis_title=None, xaxis_title="rows quarantined", legend_title="file", font={"size": 15})
         st.plotly_chart(fig, width="stretch")
         st.subheader("Rejected rows")
-        common.table(q.quarantined_rows(), "rejected rows", "quarantine.csv")
+        common.table(q.quarantined_rows(), "rejected rows", "quarantine.csv",
+                     column_order=["source_file", "row_number", "reason", "column_name", "detail"], column_config={
+                         "source_file": st.column_config.TextColumn("File", width=220),
+                         "row_number": st.column_config.NumberColumn("Row", format="%d", width=60),
+                         "reason": st.column_config.TextColumn("Reason", width=140),
+                         "column_name": st.column_config.TextColumn("Column", width=110),
+                         "detail": st.column_config.TextColumn("Detail", width="large")})  # record: in the CSV
 
     st.subheader("KPI freshness")
-    st.caption("Latest measurement against the KPI's frequency (daily 3 days, weekly 10, monthly 40), as of the run.")
-    common.table(freshness, "KPI freshness", "kpi_freshness.csv")
+    allowed = [(name.removeprefix(_FRESHNESS), value) for name, value in queries.vocabulary().thresholds.items()
+               if name.startswith(_FRESHNESS)]
+    st.caption("A KPI is late when its latest measurement is older than its frequency allows ("
+               + md(", ".join(f"{frequency} {plain_value(float(days))} days" for frequency, days in allowed))
+               + "), as of the run.")
+    common.table(freshness, "KPI freshness", "kpi_freshness.csv", column_order=[
+        "kpi_id", "kpi_name", "frequency", "is_late", "last_measured_on", "days_since_last_measurement",
+        "allowed_days", "data_owner", "source_system"], column_config={
+        "kpi_id": st.column_config.TextColumn("KPI", width=80),
+        "kpi_name": st.column_config.TextColumn("Name", width=230),
+        "frequency": st.column_config.TextColumn("Frequency", width=80),
+        "is_late": st.column_config.CheckboxColumn("Late", width=50),
+        "last_measured_on": st.column_config.DateColumn("Last measured", format="D MMM YYYY", width=100),
+        "days_since_last_measurement": st.column_config.NumberColumn("Days since", format="%d", width=75),
+        "allowed_days": st.column_config.NumberColumn("Allowed", format="%d", width=65,
+                                                      help="Days its frequency allows"),
+        "data_owner": st.column_config.TextColumn("Data owner", width=130), "source_system": "Source system"})
 
     invalid = q.invalid_benefits()
     if not invalid.empty:
@@ -54,4 +84,7 @@ def render() -> None:
         common.table(invalid, "invalid benefits", "invalid_benefits.csv")
 
     st.subheader("Loads by run")
-    common.table(q.loads_by_run(), "loads by run", "loads_by_run.csv")
+    common.table(q.loads_by_run(), "loads by run", "loads_by_run.csv", column_config=_ROWS | {
+        "run_id": st.column_config.TextColumn("Run", width="large"),
+        "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="D MMM YYYY HH:mm"),
+        "files": st.column_config.NumberColumn("Files", format="localized")})

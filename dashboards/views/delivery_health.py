@@ -11,12 +11,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import filters, formatting
+from dashboards import filters, formatting, queries
 from dashboards.queries import delivery
-from dashboards.views import common
-from dashboards.views.after_closure import currency_in_use, money_column
+from dashboards.views import common, tables
+from dashboards.views.chart_labels import text_positions
+from pipelines.formatting import CURRENCY_SYMBOLS, count, money
 
 RAG_LEVEL = {"green": 1, "amber": 2, "red": 3}
+RAG_COLOURS = {"green": "#2da44e", "amber": "#d4a72c", "red": "#cf222e"}
 FONT = {"size": 18}
 
 
@@ -24,14 +26,18 @@ def render() -> None:
     if not common.warehouse_ready():
         return
     f = filters.current()
-    currency = currency_in_use(f.currency)
+    currency = common.currency_in_use(f.currency)
+    t = queries.threshold_text
 
     st.title("Delivery health")
     st.caption(
         "Reported RAG is what the project says; derived RAG is computed from earned value, key milestones, "
-        "RAID items and decisions (red: CPI or SPI < 0.85, a key milestone > 60 days late, a critical risk or "
-        "issue open > 30 days without mitigation; amber: CPI or SPI < 0.95, > 14 days late, a decision open "
-        "> 14 days, such a high item). A *watermelon* reports green while its derived RAG is red."
+        f"RAID items and decisions (red: CPI < {t('cpi_red_below')} or SPI < {t('spi_red_below')}, a key "
+        f"milestone > {t('slippage_red_over_days')} days late, a critical risk or issue open "
+        f"> {t('mitigation_overdue_days')} days without mitigation; amber: CPI < {t('cpi_amber_below')} or "
+        f"SPI < {t('spi_amber_below')}, > {t('slippage_amber_over_days')} days late, a decision open "
+        f"> {t('decision_overdue_days')} days, such a high item). A *watermelon* reports green while its derived "
+        "RAG is red."
     )
 
     summary = delivery.health_summary(f).iloc[0]
@@ -40,17 +46,17 @@ def render() -> None:
         return
     leakage = delivery.margin_leakage(f, currency)
     cols = st.columns(5)
-    cols[0].metric("Projects", f"{int(summary['projects']):,}")
-    cols[1].metric("Derived red", f"{int(summary['derived_red']):,}")
-    cols[2].metric("Watermelons", f"{int(summary['watermelons']):,}", help="Reported green, derived red")
-    cols[3].metric(
-        "Benefits watermelons", f"{int(summary['benefits_watermelons']):,}",
-        help="Benefits reported green while a benefit is off track, eroding or stale",
-    )
-    cols[4].metric(
+    cols[0].metric(
         f"Margin leakage ({formatting.md(currency)})",
-        formatting.money(leakage["margin_leakage"].sum(min_count=1), currency),
+        money(leakage["margin_leakage"].sum(min_count=1), currency, compact=True),
         help=f"Planned minus forecast margin of client projects in {formatting.md(currency)}",
+    )
+    cols[1].metric("Projects", count(summary["projects"]))
+    cols[2].metric("Derived red", count(summary["derived_red"]))
+    cols[3].metric("Watermelons", count(summary["watermelons"]), help="Reported green, derived red")
+    cols[4].metric(
+        "Benefits watermelons", count(summary["benefits_watermelons"]),
+        help=f"Benefits reported green while a benefit is {formatting.md(_flagging_statuses())}",
     )
 
     _watermelon_section(f)
@@ -68,26 +74,14 @@ def _watermelon_section(f) -> None:
     if frame.empty:
         st.success("No watermelon: no project reports green while its measures are red.")
         return
-    common.table(
+    tables.show(
         frame, "watermelon projects", "watermelon_projects.csv",
-        column_config={
-            "project_id": "Project",
-            "project_name": "Name",
-            "portfolio": "Portfolio",
-            "sponsor": "Sponsor",
-            "project_manager": "Project manager",
-            "watermelon_months": st.column_config.NumberColumn(
-                "Months as watermelon", format="%d", help="Consecutive month ends reported green with red measures"
-            ),
-            "last_report_date": st.column_config.DateColumn("Last report", format="D MMM YYYY"),
-            "reported_rag": "Reported",
-            "derived_rag": "Derived",
-            "derived_rag_reasons": st.column_config.TextColumn("Why derived red", width="large"),
-        },
+        ["project_id", "project_name", "watermelon_months", "derived_rag_reasons", "sponsor", "project_manager"],
+        derived_rag_reasons=st.column_config.TextColumn("Why derived red", width=380),
     )
 
 
-MATRIX_IDS_SHOWN = 4  # a cell lists its projects' ids up to this many; beyond, the count alone
+MATRIX_IDS_SHOWN = 3  # a cell lists its projects' ids (one a line) up to this many; beyond, the count alone
 
 
 def _rag_matrix_section(f) -> None:
@@ -101,7 +95,7 @@ def _rag_matrix_section(f) -> None:
         index=reported, columns=list(delivery.RAG_ORDER)
     )
     text = [  # plotly HTML: the bold count is ours, the project ids (a few fit a cell) are escaped
-        [(f"<b>{int(counts.iloc[i, j])}</b><br>{formatting.plot_text(ids.iloc[i, j])}"
+        [(f"<b>{int(counts.iloc[i, j])}</b><br>" + "<br>".join(map(formatting.plot_text, ids.iloc[i, j].split(", ")))
           if counts.iloc[i, j] <= MATRIX_IDS_SHOWN else f"<b>{int(counts.iloc[i, j]):,}</b>")
          if counts.iloc[i, j] else "0"
          for j in range(counts.shape[1])]
@@ -110,12 +104,12 @@ def _rag_matrix_section(f) -> None:
     figure = go.Figure(
         go.Heatmap(
             z=counts.values, x=[f"derived {c}" for c in counts.columns], y=[f"reported {r}" for r in counts.index],
-            text=text, texttemplate="%{text}", textfont={"size": 22}, colorscale="Blues", showscale=False,
+            text=text, texttemplate="%{text}", textfont={"size": 17}, colorscale="Blues", showscale=False,
             hovertemplate="%{y}, %{x}: %{z} project(s)<extra></extra>", xgap=3, ygap=3,
         )
     )
     # the watermelon cell: reported green, derived red
-    figure.add_shape(type="rect", x0=1.5, x1=2.5, y0=-0.5, y1=0.5, line={"color": formatting.RAG_COLOURS["red"],
+    figure.add_shape(type="rect", x0=1.5, x1=2.5, y0=-0.5, y1=0.5, line={"color": RAG_COLOURS["red"],
                                                                          "width": 5})
     figure.update_layout(
         font=FONT, height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10},
@@ -131,34 +125,36 @@ def _rag_matrix_section(f) -> None:
         common.table(table, "RAG matrix", "rag_matrix.csv")
 
 
+def _flagging_statuses() -> str:
+    """The statuses that make a project reporting benefits green a benefits watermelon, in words."""
+    vocabulary = queries.vocabulary()
+    return common.in_words([s.label for s in vocabulary.statuses if s.flags_benefits_watermelon], "or")
+
+
 def _benefits_watermelon_section(f) -> None:
     st.subheader("Benefits watermelons")
     frame = delivery.benefits_watermelons(f)
     if frame.empty:
-        st.success("No project reports its benefits green while one of them is off track, eroding or stale.")
+        st.success(f"No project reports its benefits green while one of them is {_flagging_statuses()}.")
         return
-    common.table(
+    tables.show(
         frame, "benefits watermelons", "benefits_watermelons.csv",
-        column_config={
-            "project_id": "Project",
-            "project_name": "Name",
-            "stage": "Stage",
-            "last_report_date": st.column_config.DateColumn("Last report", format="D MMM YYYY"),
-            "reported_benefits_rag": "Reported benefits RAG",
-            "flagged_benefits": st.column_config.NumberColumn("Flagged benefits", format="%d"),
-            "flagged_benefit_list": st.column_config.TextColumn("Benefits off track, eroding or stale", width="large"),
-            "owners": "Their owners",
-        },
+        ["project_id", "project_name", "flagged_benefits", "flagged_benefit_statuses", "owners", "stage",
+         "last_report_date"],  # flagged_benefit_list (the same benefits with status codes) is in the CSV
+        flagged_benefit_statuses=st.column_config.TextColumn(f"Benefits {_flagging_statuses()}", width=310),
     )
 
 
 def _reference_lines(figure: go.Figure) -> None:
-    for value, colour, label in ((0.85, formatting.RAG_COLOURS["red"], "0.85"),
-                                 (0.95, formatting.RAG_COLOURS["amber"], "0.95")):
-        figure.add_vline(x=value, line_dash="dash", line_color=colour, line_width=2,
-                         annotation_text=f"CPI {label}", annotation_position="top")
-        figure.add_hline(y=value, line_dash="dash", line_color=colour, line_width=2,
-                         annotation_text=f"SPI {label}", annotation_position="right")
+    """The derived RAG's CPI (vertical) and SPI (horizontal) thresholds, red and amber, dashed."""
+    threshold = queries.vocabulary().threshold
+    for rag in ("red", "amber"):
+        style = {"line_dash": "dash", "line_color": RAG_COLOURS[rag], "line_width": 2}
+        cpi, spi = f"cpi_{rag}_below", f"spi_{rag}_below"
+        figure.add_vline(x=float(threshold(cpi)), annotation_text=f"CPI {queries.threshold_text(cpi)}",
+                         annotation_position="top", **style)
+        figure.add_hline(y=float(threshold(spi)), annotation_text=f"SPI {queries.threshold_text(spi)}",
+                         annotation_position="right", **style)
 
 
 def _indices_section(f) -> None:
@@ -168,6 +164,12 @@ def _indices_section(f) -> None:
     if points.empty:
         st.info("No project in the filter has earned-value figures yet.")
     else:
+        low = min(0.7, points["cpi"].min() - 0.05, points["spi"].min() - 0.05)
+        high = max(1.15, points["cpi"].max() + 0.05, points["spi"].max() + 0.05)
+        # only derived red points carry a label, placed where it overprints no other label or point
+        labelled = points["derived_rag"] == "red"
+        points = points.assign(textposition=text_positions(
+            points["cpi"], points["spi"], points["project_id"].where(labelled, None), (low, high), (low, high)))
         figure = go.Figure()
         for rag in delivery.RAG_ORDER:
             subset = points[points["derived_rag"] == rag]
@@ -175,16 +177,15 @@ def _indices_section(f) -> None:
                 continue
             # text labels and hover text are plotly HTML: ids and names escaped
             figure.add_trace(go.Scatter(
-                x=subset["cpi"], y=subset["spi"], mode="markers+text", name=f"derived {rag}",
-                text=formatting.plot_series(subset["project_id"]), textposition="top center", textfont={"size": 18},
-                marker={"size": 22, "color": formatting.RAG_COLOURS[rag], "line": {"width": 1, "color": "#24292f"}},
+                x=subset["cpi"], y=subset["spi"], mode="markers+text" if rag == "red" else "markers",
+                name=f"derived {rag}", text=formatting.plot_series(subset["project_id"]), textfont={"size": 16},
+                textposition=subset["textposition"].fillna("top center").tolist(),
+                marker={"size": 22, "color": RAG_COLOURS[rag], "line": {"width": 1, "color": "#24292f"}},
                 customdata=subset[["project_name", "reported_rag"]].fillna("no report").map(formatting.plot_text).values,
                 hovertemplate="%{text} %{customdata[0]}<br>CPI %{x:.2f} · SPI %{y:.2f}<br>"
                               "reported %{customdata[1]}<extra></extra>",
             ))
         _reference_lines(figure)
-        low = min(0.7, points["cpi"].min() - 0.05, points["spi"].min() - 0.05)
-        high = max(1.15, points["cpi"].max() + 0.05, points["spi"].max() + 0.05)
         figure.update_layout(
             font=FONT, height=560, margin={"l": 10, "r": 60, "t": 40, "b": 10},
             xaxis={"title": "CPI (earned value / actual cost)", "range": [low, high]},
@@ -197,20 +198,10 @@ def _indices_section(f) -> None:
         st.caption(
             f"Without CPI/SPI (no financials, or a zero divisor): {formatting.md(', '.join(missing['project_id']))}."
         )
-    common.table(
+    tables.show(
         frame, "CPI and SPI", "performance_indices.csv",
-        column_config={
-            "project_id": "Project",
-            "project_name": "Name",
-            "stage": "Stage",
-            "latest_financial_month": st.column_config.DateColumn("Financial month", format="MMM YYYY"),
-            "cpi": st.column_config.NumberColumn("CPI", format="%.2f"),
-            "spi": st.column_config.NumberColumn("SPI", format="%.2f"),
-            "max_key_slippage_days": st.column_config.NumberColumn("Worst key slippage (days)", format="%d"),
-            "reported_rag": "Reported",
-            "derived_rag": "Derived",
-            "derived_rag_reasons": st.column_config.TextColumn("Why", width="large"),
-        },
+        ["project_id", "project_name", "cpi", "spi", "max_key_slippage_days", "derived_rag", "reported_rag",
+         "derived_rag_reasons"],
     )
 
 
@@ -225,43 +216,32 @@ def _margin_section(f, frame: pd.DataFrame, currency: str | None) -> None:
         return
     chart = frame.dropna(subset=["margin_leakage"])
     if not chart.empty:
-        labels = [formatting.money(v, currency, compact=False) for v in chart["margin_leakage"]]
+        labels = [money(v, currency) for v in chart["margin_leakage"]]
         figure = go.Figure(go.Bar(
             x=chart["margin_leakage"], y=formatting.plot_series(chart["project_id"] + " " + chart["project_name"]),
             orientation="h",
-            text=labels, textposition="auto", textfont={"size": 20},
-            marker_color=[formatting.RAG_COLOURS["red"] if v > 0 else formatting.RAG_COLOURS["green"]
+            text=labels, textposition="outside", textangle=0, cliponaxis=False, textfont={"size": 18},
+            marker_color=[RAG_COLOURS["red"] if v > 0 else RAG_COLOURS["green"]
                           for v in chart["margin_leakage"]],
-            customdata=[[formatting.money(p, currency, compact=False), formatting.money(q, currency, compact=False),
-                         formatting.money(u, currency, compact=False)]
+            customdata=[[money(p, currency), money(q, currency), money(u, currency)]
                         for p, q, u in chart[["planned_margin", "forecast_margin",
                                               "unbilled_approved_change_cost"]].itertuples(index=False)],
             hovertemplate="%{y}<br>leakage %{text}<br>planned margin %{customdata[0]}<br>forecast margin "
                           "%{customdata[1]}<br>unbilled approved changes %{customdata[2]}<extra></extra>",
         ))
-        symbol = formatting.SYMBOLS.get(currency or "", "")
+        symbol = CURRENCY_SYMBOLS.get(currency or "")
         figure.update_layout(
-            font=FONT, height=max(260, 80 * len(chart) + 140), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-            xaxis={"title": f"Planned minus forecast margin ({formatting.plot_text(currency)})", "tickprefix": symbol,
+            font=FONT, height=max(260, 80 * len(chart) + 140), margin={"l": 10, "r": 120, "t": 10, "b": 10},
+            xaxis={"title": f"Planned minus forecast margin ({formatting.plot_text(currency)})",
+                   "tickprefix": symbol or "", "ticksuffix": "" if symbol else f" {formatting.plot_text(currency)}",
                    "separatethousands": True},
             yaxis={"autorange": "reversed"},
         )
         st.plotly_chart(figure, width="stretch")
-    common.table(
+    tables.show(
         frame, "margin leakage", "margin_leakage.csv",
-        column_config={
-            "project_id": "Project",
-            "project_name": "Name",
-            "currency": "Currency",
-            "contract_value": money_column("Contract value", currency),
-            "budget_at_completion": money_column("Budget at completion", currency),
-            "planned_margin": money_column("Planned margin", currency),
-            "forecast_margin": money_column("Forecast margin", currency),
-            "margin_leakage": money_column("Margin leakage", currency),
-            "approved_change_cost": money_column("Approved change cost", currency),
-            "unbilled_approved_change_cost": money_column("Unbilled approved changes", currency),
-            "pending_change_requests": st.column_config.NumberColumn("Pending change requests", format="%d"),
-        },
+        ["project_id", "project_name", "margin_leakage", "planned_margin", "forecast_margin",
+         "unbilled_approved_change_cost", "pending_change_requests", "contract_value"], currency,
     )
 
 
@@ -277,38 +257,22 @@ def _raid_section(f) -> None:
             x=chart["oldest_open_item_days"], y=formatting.plot_series(chart["project_id"]), orientation="h",
             text=[f"{int(d)} days" for d in chart["oldest_open_item_days"]], textposition="auto",
             textfont={"size": 18},
-            marker_color=[formatting.RAG_COLOURS.get(r, "#8c959f") for r in chart["derived_rag"]],
+            marker_color=[RAG_COLOURS.get(r, "#8c959f") for r in chart["derived_rag"]],
             hovertemplate="%{y}: oldest open item %{x} days<extra></extra>",
         ))
-        figure.add_vline(x=30, line_dash="dash", line_color="#57606a", annotation_text="30 days",
-                         annotation_position="top")
+        overdue = queries.threshold_text("mitigation_overdue_days")
+        figure.add_vline(x=float(overdue), line_dash="dash", line_color="#57606a",
+                         annotation_text=f"{overdue} days", annotation_position="top")
         figure.update_layout(
             font=FONT, height=max(240, 70 * len(chart) + 140), margin={"l": 10, "r": 10, "t": 30, "b": 10},
             xaxis={"title": "Age of the oldest open RAID item (days)"}, yaxis={"autorange": "reversed"},
         )
         st.plotly_chart(figure, width="stretch")
-    common.table(
+    tables.show(
         frame, "RAID aging", "raid_aging.csv",
-        column_config={
-            "project_id": "Project",
-            "project_name": "Name",
-            "project_manager": "Project manager",
-            "open_raid_items": st.column_config.NumberColumn("Open items", format="%d"),
-            "open_risks": st.column_config.NumberColumn("Open risks", format="%d"),
-            "open_issues": st.column_config.NumberColumn("Open issues", format="%d"),
-            "oldest_open_item_days": st.column_config.NumberColumn("Oldest open item (days)", format="%d"),
-            "documented_not_mitigated": st.column_config.NumberColumn(
-                "Documented, not mitigated", format="%d",
-                help="High or critical risks/issues open > 30 days without mitigation",
-            ),
-            "critical_documented_not_mitigated": st.column_config.NumberColumn("… of which critical", format="%d"),
-            "open_decisions": st.column_config.NumberColumn("Open decisions", format="%d"),
-            "overdue_decisions": st.column_config.NumberColumn("Overdue decisions", format="%d",
-                                                               help="Open for more than 14 days"),
-            "median_decision_latency_days": st.column_config.NumberColumn("Median decision latency (days)",
-                                                                          format="%.0f"),
-            "derived_rag": "Derived RAG",
-        },
+        ["project_id", "project_name", "derived_rag", "oldest_open_item_days", "open_raid_items",
+         "documented_not_mitigated", "critical_documented_not_mitigated", "open_decisions", "overdue_decisions",
+         "median_decision_latency_days"],
     )
 
 
@@ -338,7 +302,7 @@ def _history_section(f) -> None:
         levels = history[column].map(RAG_LEVEL)
         figure.add_trace(go.Scatter(
             x=months, y=levels, name=name, mode="lines+markers", line={"shape": "hv", "width": 4, "dash": dash},
-            marker={"size": 14, "color": [formatting.RAG_COLOURS.get(r, "#8c959f") for r in history[column].fillna("")],
+            marker={"size": 14, "color": [RAG_COLOURS.get(r, "#8c959f") for r in history[column].fillna("")],
                     "line": {"width": 1, "color": "#24292f"}},
             customdata=history[[column, "derived_rag_reasons"]].fillna("–").map(formatting.plot_text).values,
             hovertemplate=f"%{{x|%b %Y}}: {name.lower()} %{{customdata[0]}}<br>%{{customdata[1]}}<extra></extra>",
@@ -347,26 +311,15 @@ def _history_section(f) -> None:
     figure.update_layout(
         font=FONT, height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10},
         yaxis={"tickvals": [1, 2, 3], "ticktext": ["Green", "Amber", "Red"], "range": [0.6, 3.4], "title": None},
-        xaxis={"title": None, "dtick": "M1", "tickformat": "%b %Y"},
+        xaxis={"title": None, "dtick": "M1" if len(history) <= 12 else "M3", "tickformat": "%b %Y"},
         legend={"orientation": "h", "y": -0.2},
     )
     st.plotly_chart(figure, width="stretch")
     st.caption("Shaded months: reported green while derived red (a watermelon). A gap in the reported line is a "
                "month without any status report.")
-    common.table(
+    tables.show(
         history, "monthly RAG history", f"rag_history_{project_id}.csv",
-        column_config={
-            "period_month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-            "reported_rag": "Reported",
-            "derived_rag": "Derived",
-            "is_watermelon": "Watermelon",
-            "watermelon_streak_months": st.column_config.NumberColumn("Months as watermelon", format="%d"),
-            "cpi": st.column_config.NumberColumn("CPI", format="%.2f"),
-            "spi": st.column_config.NumberColumn("SPI", format="%.2f"),
-            "max_key_slippage_days": st.column_config.NumberColumn("Worst key slippage (days)", format="%d"),
-            "open_raid_items": st.column_config.NumberColumn("Open RAID items", format="%d"),
-            "documented_not_mitigated": st.column_config.NumberColumn("Documented, not mitigated", format="%d"),
-            "overdue_decisions": st.column_config.NumberColumn("Overdue decisions", format="%d"),
-            "derived_rag_reasons": st.column_config.TextColumn("Why", width="large"),
-        },
+        ["period_month", "reported_rag", "derived_rag", "watermelon_streak_months", "cpi", "spi",
+         "max_key_slippage_days", "documented_not_mitigated", "overdue_decisions", "derived_rag_reasons"],
+        derived_rag_reasons=st.column_config.TextColumn("Why", width=290),
     )
