@@ -173,8 +173,8 @@ def test_run_summary_lists_statuses_and_portfolio_values(warehouse, capsys):
     print_benefit_summary(Settings.resolve(warehouse=warehouse))
     out = capsys.readouterr().out
     assert "Benefits by status at March 2026 (evaluation month, 10 benefits):" in out
-    assert "off_track 1, eroding 1, stale 1, exceeded 1, at_risk 1, on_track 1, achieved 1" in out
-    assert "by owner: Sam Stale 1" in out
+    assert "Off track 1, Eroding 1, Stale 1, Exceeded 1, At risk 1, On track 1, Achieved 1" in out  # labels, board order
+    assert "Stale (no measurement for 3 months), by owner: Sam Stale 1" in out
     assert "1 benefit(s) with a target that is no improvement" in out
     assert "Operations" in out and "1,652 of" in out
 

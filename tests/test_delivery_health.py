@@ -89,5 +89,5 @@ def test_run_summary_names_the_watermelons_and_their_reasons(portfolio_warehouse
     out = capsys.readouterr().out
     assert "Delivery health (derived RAG): red 1, green 1" in out
     assert "  PB Digital Front Door — 2 month(s): CPI 0.8 < 0.85; SPI 0.8 < 0.85;" in out
-    assert "  PA Billing Automation: BA4 eroding" in out
-    assert "  PB Digital Front Door: 200,000 GBP (unbilled approved changes 80,000)" in out
+    assert "  PA Billing Automation: BA4 Eroding" in out
+    assert "  PB Digital Front Door: £200,000 (unbilled approved changes £80,000)" in out

@@ -7,6 +7,7 @@ One module per command: `run` (and the run `summaries`), `sources`, `generate`, 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 
@@ -85,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C outside the places that report it themselves (brw run does)
         print(f"\nbrw {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `brw sql ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,16 +1,68 @@
 """The summary `brw run` prints after a run: rows loaded and quarantined per file, benefits by
-status and value per portfolio, delivery health (derived RAG, watermelons, margin leakage)."""
+status and value per portfolio, delivery health (derived RAG, watermelons, margin leakage).
+
+Every figure is a SELECT: the load from the audit tables, the rest from the reporting layer
+(`reporting.rpt_benefit_board`, `rpt_project_board`, `rpt_portfolio_month`) and
+`marts.fct_invalid_benefits`. Status labels, their order and the stale rule's threshold come from
+the warehouse's vocabulary (`pipelines.vocabulary`), numbers are formatted by
+`pipelines.formatting`; nothing here names a status or a threshold.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
+from pipelines import formatting
 from pipelines.settings import Settings
+from pipelines.vocabulary import STATUS_SQL, THRESHOLD_SQL, Vocabulary
+
+SHOWN = 10  # longer lists in the run summary end with "and N more" and where to find them
+RAG_ORDER = ("red", "amber", "green")  # the derived RAG of SPEC section 6, worst first
+STALE_RULE = "stale"  # status_key of SPEC 4 rule 4: its benefits are listed by owner
+
+LOAD_QUERIES = {  # $1: the run's id
+    "audit": """SELECT source, source_file, rows_read, rows_loaded, rows_quarantined
+        FROM audit.load_audit WHERE run_id = $1 ORDER BY source_file""",
+    "reasons": """SELECT reason, count(*) FROM audit.quarantine WHERE run_id = $1
+        GROUP BY reason ORDER BY reason""",
+    "rejected": """SELECT source_file, detail FROM audit.quarantine WHERE run_id = $1 AND reason = 'rejected_file'
+        ORDER BY source_file""",
+    "landing_total": "SELECT count(*) FROM audit.loaded_files",
+}
+
+BENEFIT_QUERIES = {
+    "statuses": STATUS_SQL,
+    "thresholds": THRESHOLD_SQL,
+    "evaluation": "SELECT max(evaluation_month) FROM reporting.rpt_benefit_board",
+    "status_counts": """SELECT status_label, count(*) FROM reporting.rpt_benefit_board
+        GROUP BY ALL ORDER BY min(status_board_order), status_label""",
+    "owners": """SELECT status, benefit_owner, count(*) AS benefits FROM reporting.rpt_benefit_board
+        GROUP BY ALL ORDER BY benefits DESC, benefit_owner NULLS LAST""",
+    "invalid": "SELECT count(*) FROM marts.fct_invalid_benefits",
+    "portfolios": """SELECT portfolio, currency, benefits_tracked, cumulative_realized_value, cumulative_planned_value,
+               realized_share_of_plan
+        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month ORDER BY portfolio, currency""",
+}
+
+DELIVERY_QUERIES = {  # benefits_watermelons: the flagged benefits of each, with their status labels
+    "rag": "SELECT derived_rag, count(*) FROM reporting.rpt_project_board GROUP BY derived_rag",
+    "watermelons": """SELECT project_id, project_name, watermelon_months, derived_rag_reasons
+        FROM reporting.rpt_project_board WHERE is_watermelon ORDER BY watermelon_months DESC, project_id""",
+    "benefits_watermelons": """SELECT project_id, project_name,
+               string_agg(benefit_id || ' ' || status_label, ', ' ORDER BY benefit_id)
+        FROM reporting.rpt_benefit_board WHERE flags_benefits_watermelon
+          AND project_id IN (SELECT project_id FROM reporting.rpt_project_board WHERE is_benefits_watermelon)
+        GROUP BY project_id, project_name ORDER BY project_id""",
+    "leaking": """SELECT project_id, project_name, currency, margin_leakage, unbilled_approved_change_cost
+        FROM reporting.rpt_project_board WHERE margin_leakage > 0 ORDER BY margin_leakage DESC, project_id""",
+}
 
 
-def read_warehouse(settings: Settings, fetch):
-    """fetch(conn) on a read-only connection for the run summary; None when there is nothing
-    to read (no warehouse yet, or the tables a failed run did not build)."""
+def read_warehouse(settings: Settings, queries: Mapping[str, str], params: list | None = None) -> dict | None:
+    """The rows of each query by name, read on a read-only connection; `params` are bound to the
+    queries that use them ($1, …). None when there is nothing to read (no warehouse yet, or the
+    tables a failed run did not build)."""
     import duckdb
 
     from pipelines.load import connect
@@ -19,44 +71,42 @@ def read_warehouse(settings: Settings, fetch):
         return None
     conn = connect(settings.warehouse, read_only=True)
     try:
-        return fetch(conn)
+        return {name: conn.execute(sql, params if params and "$1" in sql else []).fetchall()
+                for name, sql in queries.items()}
     except duckdb.Error:
         return None
     finally:
         conn.close()
 
 
-def _fmt(n: int) -> str:
-    return f"{n:,}"
-
-
 def print_load_summary(settings: Settings, run_id: str, out=None) -> None:
-    out = out or sys.stdout
+    """Rows read, loaded and quarantined per file of this run, the reasons, the files rejected."""
+    _print_summary(settings, LOAD_QUERIES, _write_load, out, [run_id])
 
-    def fetch(conn):
-        audit = conn.execute(
-            """SELECT source, source_file, rows_read, rows_loaded, rows_quarantined
-            FROM audit.load_audit WHERE run_id = ? ORDER BY source_file""",
-            [run_id],
-        ).fetchall()
-        reasons = dict(
-            conn.execute(
-                "SELECT reason, count(*) FROM audit.quarantine WHERE run_id = ? GROUP BY reason ORDER BY reason",
-                [run_id],
-            ).fetchall()
-        )
-        landing_total = conn.execute("SELECT count(*) FROM audit.loaded_files").fetchone()[0]
-        rejected = conn.execute(
-            """SELECT source_file, detail FROM audit.quarantine WHERE run_id = ? AND reason = 'rejected_file'
-            ORDER BY source_file""",
-            [run_id],
-        ).fetchall()
-        return audit, reasons, landing_total, rejected
 
-    data = read_warehouse(settings, fetch)
-    if data is None:  # nothing to read: the run failed before it
-        return
-    audit, reasons, landing_total, rejected = data
+def print_benefit_summary(settings: Settings, out=None) -> None:
+    """Benefits by status (labels in board order), the stale ones by owner, and realized vs
+    planned value per portfolio at the evaluation month, from the reporting layer."""
+    _print_summary(settings, BENEFIT_QUERIES, _write_benefits, out)
+
+
+def print_delivery_summary(settings: Settings, out=None) -> None:
+    """Derived RAG counts, the watermelon projects with the reasons for their derived RAG, the
+    benefits watermelons and the client projects leaking margin, from the reporting layer."""
+    _print_summary(settings, DELIVERY_QUERIES, _write_delivery, out)
+
+
+def _print_summary(settings: Settings, queries, write, out, params: list | None = None) -> None:
+    """write(rows by query name, out); nothing when there is nothing to read (the run failed
+    before it)."""
+    data = read_warehouse(settings, queries, params)
+    if data is not None:
+        write(data, out or sys.stdout)
+
+
+def _write_load(data: dict, out) -> None:
+    audit, rejected = data["audit"], data["rejected"]
+    count = formatting.count
     print("\nLoaded this run (rows):", file=out)
     print(f"  {'file':<48}{'read':>10}{'loaded':>10}{'quarantined':>13}", file=out)
     landing = [row for row in audit if row[0] == "kpi_measurements"]
@@ -65,16 +115,16 @@ def print_load_summary(settings: Settings, run_id: str, out=None) -> None:
         if source == "kpi_measurements" and not quarantined:
             continue  # summed below; files with rejected rows are listed one by one
         shown = f"{source_file} → {source}" if source_file in shared else source_file  # one file, two tables
-        print(f"  {shown:<48}{_fmt(read):>10}{_fmt(loaded):>10}{_fmt(quarantined):>13}", file=out)
+        print(f"  {shown:<48}{count(read):>10}{count(loaded):>10}{count(quarantined):>13}", file=out)
     if landing:
         read, loaded, quarantined = (sum(r[i] for r in landing) for i in (2, 3, 4))
         label = f"kpi_measurements/ ({len(landing)} new files)"
-        print(f"  {label:<48}{_fmt(read):>10}{_fmt(loaded):>10}{_fmt(quarantined):>13}", file=out)
-    skipped = landing_total - len(landing)
+        print(f"  {label:<48}{count(read):>10}{count(loaded):>10}{count(quarantined):>13}", file=out)
+    skipped = data["landing_total"][0][0] - len(landing)
     if skipped:
         print(f"  kpi_measurements/: {skipped} files loaded by earlier runs, not read again", file=out)
-    if reasons:
-        text = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
+    if data["reasons"]:
+        text = ", ".join(f"{reason} {count(n)}" for reason, n in data["reasons"])
         print(f"Quarantined by reason: {text} (see audit.quarantine)", file=out)
     if rejected:
         print("Files rejected whole (the rest of their batch loaded; fix and drop them again):", file=out)
@@ -83,106 +133,63 @@ def print_load_summary(settings: Settings, run_id: str, out=None) -> None:
         _more(rejected, "rejected files (audit.quarantine, reason rejected_file)", out)
 
 
-STATUS_ORDER = (
-    "off_track", "eroding", "stale", "exceeded", "at_risk", "on_track", "achieved", "within_tolerance",
-    "not_started", "tracking_ended", "no_baseline",
-)
-
-
-def print_benefit_summary(settings: Settings, out=None) -> None:
-    """Benefits by status and realized vs planned value per portfolio, from the marts."""
-    out = out or sys.stdout
-    def fetch(conn):
-        statuses = dict(conn.execute("SELECT status, count(*) FROM marts.fct_benefit_status GROUP BY status").fetchall())
-        evaluation = conn.execute("SELECT max(evaluation_month) FROM marts.fct_benefit_status").fetchone()[0]
-        portfolios = conn.execute(
-            """SELECT portfolio, currency, benefits_tracked, cumulative_realized_value, cumulative_planned_value
-            FROM marts.fct_portfolio_monthly WHERE period_month = ? ORDER BY portfolio, currency""",
-            [evaluation],
-        ).fetchall()
-        stale = conn.execute(
-            """SELECT benefit_owner, count(*) FROM marts.fct_benefit_status WHERE status = 'stale'
-            GROUP BY benefit_owner ORDER BY 2 DESC, 1"""
-        ).fetchall()
-        invalid = conn.execute("SELECT count(*) FROM marts.fct_invalid_benefits").fetchone()[0]
-        return statuses, evaluation, portfolios, stale, invalid
-
-    data = read_warehouse(settings, fetch)
-    if data is None:  # nothing to read: the run failed before it
-        return
-    statuses, evaluation, portfolios, stale, invalid = data
-    total = sum(statuses.values())
+def _write_benefits(data: dict, out) -> None:
+    evaluation = data["evaluation"][0][0]
     if evaluation is None:  # e.g. a mapped source directory without a benefits register
         print("\nBenefits: none loaded (benefits and KPI measurements are empty)", file=out)
         return
-    print(f"\nBenefits by status at {evaluation:%B %Y} (evaluation month, {total} benefits):", file=out)
-    known = [s for s in STATUS_ORDER if s in statuses] + sorted(set(statuses) - set(STATUS_ORDER))
-    print("  " + ", ".join(f"{s} {statuses[s]}" for s in known), file=out)
-    if stale:
-        shown = ", ".join(f"{o} {n}" for o, n in stale[:SHOWN])
-        more = f", and {len(stale) - SHOWN} more owners (marts.fct_benefit_status)" if len(stale) > SHOWN else ""
-        print(f"  stale (no measurement for 3 months), by owner: {shown}{more}", file=out)
+    vocabulary = Vocabulary.from_rows(data["statuses"], data["thresholds"])
+    counts = data["status_counts"]
+    total = sum(n for _, n in counts)
+    print(f"\nBenefits by status at {formatting.month_label(evaluation)} (evaluation month, "
+          f"{formatting.count(total)} benefits):", file=out)
+    print("  " + ", ".join(f"{label} {formatting.count(n)}" for label, n in counts), file=out)
+    stale = vocabulary.by_key(STALE_RULE)
+    owners = [(owner, n) for status, owner, n in data["owners"] if status == stale.code]
+    if owners:
+        months = formatting.count(vocabulary.threshold("stale_after_months"))
+        shown = ", ".join(f"{owner} {formatting.count(n)}" for owner, n in owners[:SHOWN])
+        more = (f", and {len(owners) - SHOWN} more owners (reporting.rpt_benefit_board)"
+                if len(owners) > SHOWN else "")
+        print(f"  {stale.label} (no measurement for {months} months), by owner: {shown}{more}", file=out)
+    invalid = data["invalid"][0][0]
     if invalid:
-        print(f"  {invalid} benefit(s) with a target that is no improvement: see marts.fct_invalid_benefits", file=out)
-    if portfolios:
+        print(f"  {formatting.count(invalid)} benefit(s) with a target that is no improvement: "
+              "see marts.fct_invalid_benefits", file=out)
+    if data["portfolios"]:
         print("Cumulative realized vs planned value per portfolio:", file=out)
-        for portfolio, currency, tracked, realized, planned in portfolios:
-            share = f"{realized / planned:6.0%}" if planned and planned > 0 else "     -"
+        for portfolio, currency, tracked, realized, planned, share in data["portfolios"]:
             print(
-                f"  {portfolio:<32}{currency:>4} {realized or 0:>16,.0f} of {planned or 0:>14,.0f} planned"
-                f" {share}  ({tracked} tracked)",
+                f"  {portfolio:<32}{formatting.money(realized, currency):>16} of "
+                f"{formatting.money(planned, currency):>14} planned {formatting.pct(share):>5}"
+                f"  ({formatting.count(tracked)} tracked)",
                 file=out,
             )
 
 
-def print_delivery_summary(settings: Settings, out=None) -> None:
-    """Derived RAG counts and the watermelon projects with the reasons for their derived RAG."""
-    out = out or sys.stdout
-    def fetch(conn):
-        rag = dict(conn.execute("SELECT derived_rag, count(*) FROM marts.fct_project_health GROUP BY 1").fetchall())
-        watermelons = conn.execute(
-            """SELECT h.project_id, p.project_name, h.watermelon_months, h.derived_rag_reasons
-            FROM marts.fct_project_health h JOIN marts.dim_project p USING (project_id)
-            WHERE h.is_watermelon ORDER BY h.watermelon_months DESC, h.project_id"""
-        ).fetchall()
-        benefit_melons = conn.execute(
-            """SELECT h.project_id, p.project_name, h.flagged_benefit_list
-            FROM marts.fct_project_health h JOIN marts.dim_project p USING (project_id)
-            WHERE h.is_benefits_watermelon ORDER BY h.project_id"""
-        ).fetchall()
-        leaking = conn.execute(
-            """SELECT h.project_id, p.project_name, p.currency, h.margin_leakage, h.unbilled_approved_change_cost
-            FROM marts.fct_project_health h JOIN marts.dim_project p USING (project_id)
-            WHERE h.margin_leakage > 0 ORDER BY h.margin_leakage DESC"""
-        ).fetchall()
-        return rag, watermelons, benefit_melons, leaking
-
-    data = read_warehouse(settings, fetch)
-    if data is None:  # nothing to read: the run failed before it
-        return
-    rag, watermelons, benefit_melons, leaking = data
-    counts = ", ".join(f"{c} {rag[c]}" for c in ("red", "amber", "green") if c in rag)
+def _write_delivery(data: dict, out) -> None:
+    rag = dict(data["rag"])
+    counts = ", ".join(f"{c} {formatting.count(rag[c])}" for c in RAG_ORDER if c in rag)
     print(f"\nDelivery health (derived RAG): {counts}", file=out)
+    watermelons, benefit_melons, leaking = data["watermelons"], data["benefits_watermelons"], data["leaking"]
     if watermelons:
         print("Watermelon projects (reported green, derived red):", file=out)
         for project_id, name, months, reasons in watermelons[:SHOWN]:
             print(f"  {project_id} {name} — {months} month(s): {reasons}", file=out)
-        _more(watermelons, "watermelon projects (marts.fct_project_health, is_watermelon)", out)
+        _more(watermelons, "watermelon projects (reporting.rpt_project_board, is_watermelon)", out)
     else:
         print("Watermelon projects: none", file=out)
     if benefit_melons:
         print("Benefits reported green while measures say otherwise:", file=out)
         for project_id, name, flagged in benefit_melons[:SHOWN]:
             print(f"  {project_id} {name}: {flagged}", file=out)
-        _more(benefit_melons, "projects (marts.fct_project_health, is_benefits_watermelon)", out)
+        _more(benefit_melons, "projects (reporting.rpt_project_board, is_benefits_watermelon)", out)
     if leaking:
-        print("Client projects leaking margin (planned - forecast margin), largest first:", file=out)
+        print("Client projects leaking margin (planned − forecast margin), largest first:", file=out)
     for project_id, name, currency, leakage, unbilled in leaking[:SHOWN]:
-        print(f"  {project_id} {name}: {leakage:,.0f} {currency} (unbilled approved changes {unbilled:,.0f})", file=out)
-    _more(leaking, "leaking projects (marts.fct_project_health, margin_leakage > 0)", out)
-
-
-SHOWN = 10  # longer lists in the run summary end with "and N more" and where to find them
+        print(f"  {project_id} {name}: {formatting.money(leakage, currency)} "
+              f"(unbilled approved changes {formatting.money(unbilled, currency)})", file=out)
+    _more(leaking, "leaking projects (reporting.rpt_project_board, margin_leakage > 0)", out)
 
 
 def _more(items: list, what: str, out) -> None:

@@ -33,10 +33,7 @@ ranked_financials as (
         financials.actual_cost,
         financials.estimate_at_completion,
         reference_dates.budget_at_completion,
-        row_number() over (
-            partition by reference_dates.project_id, reference_dates.reference_kind, reference_dates.cutoff_date
-            order by financials.period_month desc
-        ) as recency
+        {{ recency_per_reference('financials.period_month') }} as recency
     from reference_dates
     inner join {{ ref('stg_financials') }} as financials
         on financials.project_id = reference_dates.project_id
@@ -194,10 +191,7 @@ ranked_reports as (
         reports.report_date,
         reports.overall_rag,
         reports.benefits_rag,
-        row_number() over (
-            partition by reference_dates.project_id, reference_dates.reference_kind, reference_dates.cutoff_date
-            order by reports.report_date desc
-        ) as recency
+        {{ recency_per_reference('reports.report_date') }} as recency
     from reference_dates
     inner join {{ ref('stg_status_reports') }} as reports
         on reports.project_id = reference_dates.project_id
