@@ -128,12 +128,12 @@ def test_alerts_list_what_is_new_since_the_previous_run(resource):
            FROM reporting.rpt_board_state AS bb6
            WHERE bb6.object_id = 'BB6' AND ba2.object_kind = 'benefit' AND ba2.object_id = 'BA2'""",
         "CREATE TEMP TABLE t AS SELECT now()::TIMESTAMP AS ts",
-        """INSERT INTO snapshots.snap_benefits
-           SELECT * REPLACE (130.0 AS target_value, (SELECT ts FROM t) AS dbt_valid_from,
-                             (SELECT ts FROM t) AS dbt_updated_at, md5('BA1-v2') AS dbt_scd_id)
-           FROM snapshots.snap_benefits WHERE benefit_id = 'BA1' AND dbt_valid_to IS NULL""",
-        """UPDATE snapshots.snap_benefits SET dbt_valid_to = (SELECT ts FROM t)
-           WHERE benefit_id = 'BA1' AND dbt_valid_to IS NULL AND target_value = 120""",
+        """INSERT INTO marts.fct_benefit_versions
+           SELECT * REPLACE (version_number + 1 AS version_number, (SELECT ts FROM t) AS valid_from,
+                             130.0 AS target_value)
+           FROM marts.fct_benefit_versions WHERE benefit_id = 'BA1' AND is_current""",
+        """UPDATE marts.fct_benefit_versions SET valid_to = (SELECT ts FROM t), is_current = false
+           WHERE benefit_id = 'BA1' AND is_current AND target_value = 120""",
         """UPDATE reporting.rpt_benefit_board SET times_rebaselined = 1, last_rebaselined_at = (SELECT ts FROM t)
            WHERE benefit_id = 'BA1'""",
     )
