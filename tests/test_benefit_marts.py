@@ -14,10 +14,11 @@ from pipelines.cli import main
 from tests.conftest import PORTFOLIO
 from tests.conftest import fetch_all as rows
 from tests.conftest import PORTFOLIO_AS_OF as AS_OF
+from tests.vocabulary_helpers import code_of, label_of, labels_of, threshold_text
 
 pytestmark = pytest.mark.slow
 
-# benefit: (status, T3(e), P_e, cumulative realized value, benefit_owner)
+# benefit: (status by its key, T3(e), P_e, cumulative realized value, benefit_owner)
 EXPECTED_STATUS = {
     # KA 100→124, TI = 20; T3 = mean(1.2, 1.2, 1.2); V = 10 * I; sum I Jun..Mar = 154
     "BA1": ("achieved", 1.2, 1.0, 1540.0, "Ann Archer"),
@@ -59,9 +60,9 @@ def test_every_status_is_the_hand_worked_one(warehouse):
         )
     }
     assert set(got) == set(EXPECTED_STATUS)
-    for benefit, (status, t3, p, cum, owner) in EXPECTED_STATUS.items():
+    for benefit, (key, t3, p, cum, owner) in EXPECTED_STATUS.items():
         g_status, g_t3, g_p, g_cum, g_owner = got[benefit]
-        assert (g_status, g_owner) == (status, owner), benefit
+        assert (g_status, g_owner) == (code_of(warehouse, key), owner), benefit
         assert g_t3 == pytest.approx(t3) if t3 is not None else g_t3 is None, benefit
         assert g_p == pytest.approx(p), benefit
         assert g_cum == pytest.approx(cum) if cum is not None else g_cum is None, benefit
@@ -173,52 +174,78 @@ def test_run_summary_lists_statuses_and_portfolio_values(warehouse, capsys):
     print_benefit_summary(Settings.resolve(warehouse=warehouse))
     out = capsys.readouterr().out
     assert "Benefits by status at March 2026 (evaluation month, 10 benefits):" in out
-    assert "Off track 1, Eroding 1, Stale 1, Exceeded 1, At risk 1, On track 1, Achieved 1" in out  # labels, board order
-    assert "Stale (no measurement for 3 months), by owner: Sam Stale 1" in out
+    # the vocabulary's labels, in board order (one benefit each; no benefit is within tolerance)
+    board = ["off_track", "eroding", "stale", "exceeded", "at_risk", "on_track", "achieved", "not_started",
+             "tracking_ended", "no_baseline"]
+    assert "  " + ", ".join(f"{label} 1" for label in labels_of(warehouse, *board)) + "\n" in out
+    months = threshold_text(warehouse, "stale_after_months")
+    assert f"{label_of(warehouse, 'stale')} (no measurement for {months} months), by owner: Sam Stale 1" in out
     assert "1 benefit(s) with a target that is no improvement" in out
     assert "Operations" in out and "1,652 of" in out
 
 
-# The statuses a board reads, worst first, as dbt_project.yml var benefit_statuses defines them.
-BOARD_ORDER = [
-    "off_track", "eroding", "stale", "exceeded", "at_risk", "on_track", "achieved", "within_tolerance",
-    "not_started", "tracking_ended", "no_baseline",
-]
+# The pinned vocabulary: the statuses a board reads, worst first, as dbt_project.yml var
+# benefit_statuses defines them. Renaming a status (its code or its label) or changing its
+# colour is an edit there and here; the behaviour tests name statuses by key and follow
+# (tests/vocabulary_helpers.py).
+# key (SPEC rule name): (code stored in fct_benefit_status.status, label, colour, tone)
+VOCABULARY = {
+    "off_track": ("off_track", "Off track", "#cf222e", "red"),
+    "eroding": ("eroding", "Eroding", "#e16f24", "amber"),
+    "stale": ("stale", "Stale", "#8250df", "red"),
+    "exceeded": ("exceeded", "Exceeded", "#a40e26", "amber"),
+    "at_risk": ("at_risk", "At risk", "#d4a72c", "amber"),
+    "on_track": ("on_track", "On track", "#2da44e", "green"),
+    "achieved": ("achieved", "Achieved", "#1a7f37", "green"),
+    "within_tolerance": ("within_tolerance", "Within tolerance", "#57ab5a", "green"),
+    "not_started": ("not_started", "Not started", "#8c959f", "grey"),
+    "tracking_ended": ("tracking_ended", "Tracking ended", "#6e7781", "grey"),
+    "no_baseline": ("no_baseline", "No baseline", "#424a53", "grey"),
+}
 
 
 def test_the_status_vocabulary_is_one_table(warehouse):
-    columns = ["status", "status_key", "status_label", "board_order", "tone", "needs_attention",
+    columns = ["status_key", "status", "status_label", "colour", "tone", "board_order", "needs_attention",
                "closure_attention", "flags_benefits_watermelon", "is_tracked"]
     vocabulary = [
         dict(zip(columns, row))
         for row in rows(warehouse, f"SELECT {', '.join(columns)} FROM marts.dim_benefit_status ORDER BY board_order")
     ]
 
-    def codes(flag, value=True):
-        return [v["status"] for v in vocabulary if v[flag] is value]
+    def keys(flag, value=True):
+        return [v["status_key"] for v in vocabulary if v[flag] is value]
 
-    assert [v["status"] for v in vocabulary] == BOARD_ORDER
-    assert [v["status_key"] for v in vocabulary] == BOARD_ORDER  # codes are the SPEC rule keys today
+    words = {v["status_key"]: (v["status"], v["status_label"], v["colour"], v["tone"]) for v in vocabulary}
+    assert words == VOCABULARY
+    assert [v["status_key"] for v in vocabulary] == list(VOCABULARY)  # board order
     assert [v["board_order"] for v in vocabulary] == list(range(1, 12))
-    labels = {v["status"]: v["status_label"] for v in vocabulary}
-    assert (labels["off_track"], labels["within_tolerance"]) == ("Off track", "Within tolerance")
-    assert codes("needs_attention") == ["off_track", "eroding", "stale", "exceeded"]
-    assert codes("closure_attention") == ["off_track", "eroding", "exceeded"]
-    assert codes("flags_benefits_watermelon") == ["off_track", "eroding", "stale"]  # SPEC section 6
-    assert codes("is_tracked", False) == ["tracking_ended"]
-    assert {v["tone"] for v in vocabulary} == {"red", "amber", "green", "grey"}
+    assert len({v["status"] for v in vocabulary}) == len({v["status_label"] for v in vocabulary}) == 11
+    assert keys("needs_attention") == ["off_track", "eroding", "stale", "exceeded"]
+    assert keys("closure_attention") == ["off_track", "eroding", "exceeded"]
+    assert keys("flags_benefits_watermelon") == ["off_track", "eroding", "stale"]  # SPEC section 6
+    assert keys("is_tracked", False) == ["tracking_ended"]
     # every status a benefit has is in the vocabulary
     assert rows(warehouse, """
         SELECT count(*) FROM marts.fct_benefit_status s
         LEFT JOIN marts.dim_benefit_status v USING (status) WHERE v.status IS NULL""") == [(0,)]
 
 
+# The pinned thresholds (dbt_project.yml vars, published by marts.dim_status_threshold): moving
+# one is an edit there and here; tests that quote a threshold read it (tests/vocabulary_helpers.py).
+THRESHOLDS = {
+    "stale_after_months": 3, "disbenefit_exceeded_above": 1.1, "erosion_peak_min": 0.9, "erosion_drop": 0.15,
+    "zero_plan_tolerance": -0.05, "on_track_attainment": 0.9, "at_risk_attainment": 0.7,
+    "default_review_months": 24, "forecast_window_months": 6, "forecast_min_points": 3,
+    "cpi_red_below": 0.85, "cpi_amber_below": 0.95, "spi_red_below": 0.85, "spi_amber_below": 0.95,
+    "slippage_red_over_days": 60, "slippage_amber_over_days": 14, "mitigation_overdue_days": 30,
+    "decision_overdue_days": 14,
+    "freshness_days_daily": 3, "freshness_days_weekly": 10, "freshness_days_monthly": 40,
+}
+
+
 def test_status_descriptions_quote_the_current_thresholds(warehouse):
     thresholds = dict(rows(warehouse, "SELECT threshold_name, threshold_value FROM marts.dim_status_threshold"))
-    assert thresholds["disbenefit_exceeded_above"] == 1.1
-    assert (thresholds["on_track_attainment"], thresholds["at_risk_attainment"]) == (0.9, 0.7)
-    assert (thresholds["cpi_red_below"], thresholds["slippage_red_over_days"]) == (0.85, 60)
-    assert thresholds["freshness_days_weekly"] == 10
+    assert thresholds == THRESHOLDS
     assert rows(warehouse, "SELECT DISTINCT unit FROM marts.dim_status_threshold ORDER BY 1") == [
         ("days",), ("months",), ("ratio",)
     ]

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import APP, fetch_all, open_page
+from tests.vocabulary_helpers import labels_of
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +52,9 @@ def test_overview_headline_matches_the_marts(app, portfolio_warehouse):
     # readers see the vocabulary's labels, worst status first (marts.dim_benefit_status board order)
     labels = marts(portfolio_warehouse, """SELECT list(status_label ORDER BY board_order)
         FROM marts.dim_benefit_status WHERE needs_attention""")[0]
-    assert list(attention["status_label"]) == labels == ["Off track", "Eroding", "Stale", "Exceeded"]
+    assert list(attention["status_label"]) == labels == labels_of(
+        portfolio_warehouse, "off_track", "eroding", "stale", "exceeded"
+    )
 
 
 def test_portfolio_filter_applies_and_is_kept_across_pages(app):

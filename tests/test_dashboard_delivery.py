@@ -20,6 +20,7 @@ from pipelines.read_copy import read_copy_path
 from tests.conftest import APP
 from tests.conftest import fetch_all as sql
 from tests.conftest import open_page as switch_to
+from tests.vocabulary_helpers import code_of, codes_of, label_of, labels_of, pb_red_reasons, threshold
 
 pytestmark = pytest.mark.slow
 
@@ -78,8 +79,9 @@ def test_after_closure_shows_closed_projects_and_their_benefits(app_env):
     # tracked (BA3's review ended); BB2 is the one stale benefit; PA realized 1540 + 112.5
     (closed,) = sql(app_env, "SELECT count(*) FROM marts.dim_project WHERE stage = 'closed'")[0]
     (tracked,) = sql(app_env, """SELECT count(*) FROM marts.fct_benefit_status s JOIN marts.dim_project p USING (project_id)
-        WHERE p.stage = 'closed' AND s.status <> 'tracking_ended'""")[0]
-    (stale,) = sql(app_env, "SELECT count(*) FROM marts.fct_benefit_status WHERE status = 'stale'")[0]
+        WHERE p.stage = 'closed' AND s.status <> ?""", [code_of(app_env, "tracking_ended")])[0]
+    (stale,) = sql(app_env, "SELECT count(*) FROM marts.fct_benefit_status WHERE status = ?",
+                   [code_of(app_env, "stale")])[0]
     (realized,) = sql(app_env, """SELECT sum(s.cumulative_realized_value) FROM marts.fct_benefit_status s
         JOIN marts.dim_project p USING (project_id) WHERE p.stage = 'closed' AND p.currency = 'GBP'""")[0]
     assert (closed, tracked, stale, realized) == (1, 3, 1, 1652.5)
@@ -97,29 +99,29 @@ def test_after_closure_shows_closed_projects_and_their_benefits(app_env):
     assert pa["months_since_close"] == 10
     assert (pa["benefits"], pa["still_tracked"], pa["needing_attention"]) == (4, 3, 1)
     by_status = dict(sql(app_env, "SELECT status, count(*) FROM marts.fct_benefit_status WHERE project_id = 'PA' GROUP BY 1"))
-    assert by_status == {"achieved": 1, "at_risk": 1, "eroding": 1, "tracking_ended": 1}
-    assert {s: pa[s] for s in by_status} == by_status
-    assert "off_track" not in projects.columns  # statuses no closed project has are left out
+    closed_mix = ("eroding", "at_risk", "achieved", "tracking_ended")  # status keys, board order
+    assert by_status == {code: 1 for code in codes_of(app_env, *closed_mix)}
+    assert {s: pa[s] for s in by_status} == by_status  # a column per status code
+    assert code_of(app_env, "off_track") not in projects.columns  # statuses no closed project has are left out
     # amounts as the board reads them (pipelines.formatting.money); the CSV keeps the numbers
     assert (pa["realized_to_date"], pa["annual_planned_value"]) == ("£1,652", "£2,760")  # 1540 + 112.5; 2400 + 360
 
     # readers see the mix in words, the vocabulary's labels in board order (the CSV keeps a count per code)
-    assert pa["status_mix"] == "1 Eroding · 1 At risk · 1 Achieved · 1 Tracking ended"
+    assert pa["status_mix"] == " · ".join(f"1 {label}" for label in labels_of(app_env, *closed_mix))
 
     # the stacked bar: one trace per status present, labelled, in board order and the vocabulary's colours
     (mix,) = [f for f in figures(at) if f["layout"].get("barmode") == "stack"]
     vocabulary = sql(app_env, """SELECT status_label, colour FROM marts.dim_benefit_status
-        WHERE status IN ('achieved', 'at_risk', 'eroding', 'tracking_ended') ORDER BY board_order""")
-    assert [label for label, _ in vocabulary] == ["Eroding", "At risk", "Achieved", "Tracking ended"]
+        WHERE status_key IN ('achieved', 'at_risk', 'eroding', 'tracking_ended') ORDER BY board_order""")
+    assert [label for label, _ in vocabulary] == labels_of(app_env, *closed_mix)
     assert [(t["name"], t["marker"]["color"]) for t in mix["data"]] == vocabulary
-    assert dict(vocabulary)["Eroding"] == "#e16f24"
 
     # the review-meeting list: Sam Stale owns BB2 (PB), last measured 2025-11-30
     owners = frame_with(at, "stale_benefits")
     assert owners[["benefit_owner", "stale_benefits"]].values.tolist() == [["Sam Stale", 1]]
     stale_list = frame_with(at, "last_measured_on", "months_without_measurement")
     expected = sql(app_env, """SELECT benefit_owner, benefit_id, project_id, last_measured_on::VARCHAR
-        FROM marts.fct_benefit_status WHERE status = 'stale' ORDER BY 1, 2""")
+        FROM marts.fct_benefit_status WHERE status = ? ORDER BY 1, 2""", [code_of(app_env, "stale")])
     assert expected == [("Sam Stale", "BB2", "PB", "2025-11-30")]
     got = stale_list[["benefit_owner", "benefit_id", "project_id"]].values.tolist()
     assert got == [list(row[:3]) for row in expected]
@@ -129,7 +131,8 @@ def test_after_closure_shows_closed_projects_and_their_benefits(app_env):
     # other attention statuses after closure: only BA4 eroding (BB3 exceeded and BB6 off_track are on PB, open)
     attention = frame_with(at, "status_label", "months_since_close")
     assert attention[["benefit_id", "status", "status_label", "benefit_owner", "months_since_close"]
-                     ].values.tolist() == [["BA4", "eroding", "Eroding", "Eve Ellis", 10]]
+                     ].values.tolist() == [["BA4", code_of(app_env, "eroding"), label_of(app_env, "eroding"),
+                                            "Eve Ellis", 10]]
 
     # every table has its CSV download
     assert len(at.get("download_button")) >= len(at.dataframe)
@@ -151,7 +154,7 @@ def test_after_closure_owner_filter(app_env):
     at.multiselect(key="f_owner").set_value(["Eve Ellis"]).run()
     assert not at.exception
     projects = frame_with(at, "months_since_close", "still_tracked")
-    assert projects[["project_id", "benefits", "eroding"]].values.tolist() == [["PA", 1, 1]]
+    assert projects[["project_id", "benefits", code_of(app_env, "eroding")]].values.tolist() == [["PA", 1, 1]]
     assert metrics(at)["Stale benefits"] == "0"
     assert any("No stale benefit" in s for s in texts(at, "success"))
 
@@ -178,10 +181,7 @@ def test_delivery_health_names_the_watermelon_with_its_reasons(app_env):
     ]
     assert watermelons["project_id"].tolist() == ["PB"]
     assert watermelons["watermelon_months"].iloc[0] == 2
-    assert watermelons["derived_rag_reasons"].iloc[0] == (
-        "CPI 0.8 < 0.85; SPI 0.8 < 0.85; key milestone 77 days late (> 60); "
-        "1 critical risk/issue open > 30 days without mitigation"
-    )
+    assert watermelons["derived_rag_reasons"].iloc[0] == pb_red_reasons(app_env)
 
     # reported x derived matrix: both projects reported green; PA derived green, PB red
     matrix = frame_with(at, "reported \\ derived")
@@ -195,15 +195,18 @@ def test_delivery_health_names_the_watermelon_with_its_reasons(app_env):
     benefits = frame_with(at, "flagged_benefit_list")
     assert dict(benefits[["project_id", "flagged_benefit_list"]].values.tolist()) == dict(sql(
         app_env, "SELECT project_id, flagged_benefit_list FROM marts.fct_project_health WHERE is_benefits_watermelon"
-    )) == {"PA": "BA4 eroding", "PB": "BB2 stale, BB6 off_track"}
+    )) == {"PA": f"BA4 {code_of(app_env, 'eroding')}",
+           "PB": f"BB2 {code_of(app_env, 'stale')}, BB6 {code_of(app_env, 'off_track')}"}
     # readers see the statuses' labels (the codes stay in the CSV)
     assert dict(benefits[["project_id", "flagged_benefit_statuses"]].values.tolist()) == {
-        "PA": "BA4 Eroding", "PB": "BB2 Stale, BB6 Off track"
+        "PA": f"BA4 {label_of(app_env, 'eroding')}",
+        "PB": f"BB2 {label_of(app_env, 'stale')}, BB6 {label_of(app_env, 'off_track')}",
     }
     assert benefits.set_index("project_id").loc["PB", "owners"] == "Dan Doyle, Sam Stale"
 
     charts = figures(at)
-    # CPI/SPI scatter: one point per project, coloured by derived RAG, reference lines at 0.85 and 0.95
+    # CPI/SPI scatter: one point per project, coloured by derived RAG, reference lines at the red and
+    # amber thresholds (0.85 and 0.95 today): CPI vertical, SPI horizontal
     (scatter,) = [f for f in charts if any(t.get("mode") == "markers+text" for t in f["data"])]
     points = {t["name"]: (t["text"], t["marker"]["color"]) for t in scatter["data"]}
     assert points == {
@@ -211,8 +214,9 @@ def test_delivery_health_names_the_watermelon_with_its_reasons(app_env):
         "derived red": (["PB"], RAG_COLOURS["red"]),
     }
     lines = {(s.get("x0"), s.get("y0")) for s in scatter["layout"]["shapes"]}
-    for value in (0.85, 0.95):
-        assert any(x == value for x, _ in lines) and any(y == value for _, y in lines)
+    for rag in ("red", "amber"):
+        cpi, spi = threshold(app_env, f"cpi_{rag}_below"), threshold(app_env, f"spi_{rag}_below")
+        assert any(x == cpi for x, _ in lines) and any(y == spi for _, y in lines)
 
     # margin leakage of the client project PB: 300k planned - 100k forecast, shown in GBP
     (leak_chart,) = [f for f in charts if "Planned minus forecast margin" in json.dumps(f["layout"].get("xaxis", {}))]

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from tests.conftest import fetch_all as rows
+from tests.vocabulary_helpers import code_of, label_of, pb_red_reasons
 
 pytestmark = pytest.mark.slow
 
@@ -43,14 +44,14 @@ def test_watermelon_client_project(portfolio_warehouse):
     assert (pb["open_raid_items"], pb["documented_not_mitigated"], pb["critical_documented_not_mitigated"]) == (3, 1, 1)
     assert (pb["overdue_decisions"], pb["median_decision_latency_days"]) == (1, 20)
     assert (pb["reported_rag"], pb["derived_rag"], pb["is_watermelon"]) == ("green", "red", True)
-    assert pb["derived_rag_reasons"] == (
-        "CPI 0.8 < 0.85; SPI 0.8 < 0.85; key milestone 77 days late (> 60); "
-        "1 critical risk/issue open > 30 days without mitigation"
-    )
+    # "CPI 0.8 < 0.85; SPI 0.8 < 0.85; key milestone 77 days late (> 60); 1 critical risk/issue open
+    # > 30 days without mitigation", each threshold as marts.dim_status_threshold has it
+    assert pb["derived_rag_reasons"] == pb_red_reasons(portfolio_warehouse)
     # reported green at the end of Feb and Mar with red measures: 2 months
     assert pb["watermelon_months"] == 2
-    # benefits reported green while BB2 is stale and BB6 off_track
-    assert (pb["is_benefits_watermelon"], pb["flagged_benefit_list"]) == (True, "BB2 stale, BB6 off_track")
+    # benefits reported green while BB2 is stale and BB6 off_track (the codes the warehouse stores)
+    flagged = f"BB2 {code_of(portfolio_warehouse, 'stale')}, BB6 {code_of(portfolio_warehouse, 'off_track')}"
+    assert (pb["is_benefits_watermelon"], pb["flagged_benefit_list"]) == (True, flagged)
 
 
 def test_closed_project_on_budget_is_green_but_its_benefits_are_not(portfolio_warehouse):
@@ -60,7 +61,8 @@ def test_closed_project_on_budget_is_green_but_its_benefits_are_not(portfolio_wa
     assert (pa["max_key_slippage_days"], pa["open_raid_items"], pa["change_requests"]) == (-10, 0, 0)
     assert (pa["derived_rag"], pa["derived_rag_reasons"], pa["is_watermelon"]) == ("green", None, False)
     # the last report (at close) said benefits green; BA4 has eroded since
-    assert (pa["is_benefits_watermelon"], pa["flagged_benefit_list"]) == (True, "BA4 eroding")
+    flagged = f"BA4 {code_of(portfolio_warehouse, 'eroding')}"
+    assert (pa["is_benefits_watermelon"], pa["flagged_benefit_list"]) == (True, flagged)
 
 
 def test_monthly_history_shows_when_the_watermelon_started(portfolio_warehouse):
@@ -88,6 +90,6 @@ def test_run_summary_names_the_watermelons_and_their_reasons(portfolio_warehouse
     print_delivery_summary(Settings.resolve(warehouse=portfolio_warehouse))
     out = capsys.readouterr().out
     assert "Delivery health (derived RAG): red 1, green 1" in out
-    assert "  PB Digital Front Door — 2 month(s): CPI 0.8 < 0.85; SPI 0.8 < 0.85;" in out
-    assert "  PA Billing Automation: BA4 Eroding" in out
+    assert f"  PB Digital Front Door — 2 month(s): {pb_red_reasons(portfolio_warehouse)}\n" in out
+    assert f"  PA Billing Automation: BA4 {label_of(portfolio_warehouse, 'eroding')}\n" in out
     assert "  PB Digital Front Door: £200,000 (unbilled approved changes £80,000)" in out

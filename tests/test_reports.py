@@ -24,13 +24,9 @@ from pipelines.defs.resources import WarehouseResource
 from pipelines.formatting import money
 from tests.conftest import PORTFOLIO, PORTFOLIO_AS_OF
 from tests.conftest import fetch_all as rows
+from tests.vocabulary_helpers import code_of, labels_of, pb_red_reasons, status_words, threshold
 
 pytestmark = pytest.mark.slow
-
-PB_REASONS = (
-    "CPI 0.8 < 0.85; SPI 0.8 < 0.85; key milestone 77 days late (> 60); "
-    "1 critical risk/issue open > 30 days without mitigation"
-)
 
 
 @pytest.fixture
@@ -82,36 +78,44 @@ def execute(resource: WarehouseResource, *statements: str) -> None:
         conn.close()
 
 
-def test_alerts_list_what_is_new_since_the_previous_run(resource):
+def test_alerts_list_what_is_new_since_the_previous_run(resource, portfolio_warehouse):
+    # statuses by their key: an alert's kind and its reason start with the code the warehouse stores
+    off_track, eroding, stale, exceeded = (
+        code_of(portfolio_warehouse, key) for key in ("off_track", "eroding", "stale", "exceeded")
+    )
     # --- first run: every benefit in an attention status and the watermelon are new
     first = run(resource, [benefit_alerts])
     got = alerts_csv(resource)
     assert [(a["kind"], a["id"], a["owner"], a["project_id"], a["portfolio"]) for a in got] == [
-        ("off_track", "BB6", "Dan Doyle", "PB", "Digital"),
-        ("eroding", "BA4", "Eve Ellis", "PA", "Operations"),
-        ("stale", "BB2", "Sam Stale", "PB", "Digital"),
-        ("exceeded", "BB3", "Ivy Irwin", "PB", "Digital"),
+        (off_track, "BB6", "Dan Doyle", "PB", "Digital"),
+        (eroding, "BA4", "Eve Ellis", "PA", "Operations"),
+        (stale, "BB2", "Sam Stale", "PB", "Digital"),
+        (exceeded, "BB3", "Ivy Irwin", "PB", "Digital"),
         ("watermelon", "PB", "Cat Chen / Dan Doyle", "PB", "Digital"),  # sponsor / project manager
     ]
     reasons = {a["id"]: a["reason"] for a in got}
-    assert reasons["BB6"] == "off_track: trailing realization 30% vs 100% planned"
-    assert reasons["BA4"] == "eroding: trailing realization 70%, down from a peak of 100%"
-    assert reasons["BB2"] == "stale: no measurement since 2025-11-30"
-    assert reasons["BB3"] == "exceeded: dis-benefit at 120% of its planned level (tolerance 110%)"
-    assert reasons["PB"] == f"watermelon: {PB_REASONS} (reported green, derived red for 2 month(s))"
+    assert reasons["BB6"] == f"{off_track}: trailing realization 30% vs 100% planned"
+    assert reasons["BA4"] == f"{eroding}: trailing realization 70%, down from a peak of 100%"
+    assert reasons["BB2"] == f"{stale}: no measurement since 2025-11-30"
+    tolerance = threshold(portfolio_warehouse, "disbenefit_exceeded_above")
+    assert reasons["BB3"] == f"{exceeded}: dis-benefit at 120% of its planned level (tolerance {tolerance:.0%})"
+    assert reasons["PB"] == (
+        f"watermelon: {pb_red_reasons(portfolio_warehouse)} (reported green, derived red for 2 month(s))"
+    )
     assert {a["id"]: a["name"] for a in got}["BB2"] == "Portal adoption"
     meta = metadata(first, "benefit_alerts")
-    assert (meta["new_alerts"], meta["new_off_track"], meta["new_watermelon"], meta["new_rebaselined"]) == (5, 1, 1, 0)
+    new = (meta["new_alerts"], meta[f"new_{off_track}"], meta["new_watermelon"], meta["new_rebaselined"])
+    assert new == (5, 1, 1, 0)
     assert meta["previous_alerts_run"] == "none (first run)"
     assert meta["path"].endswith(f"alerts_{PORTFOLIO_AS_OF}.csv")
-    assert "| off_track | BB6 | Self-service share | Dan Doyle |" in meta["preview"]
+    assert f"| {off_track} | BB6 | Self-service share | Dan Doyle |" in meta["preview"]
     # the state of every benefit and project is recorded, plus one marker row for the run
     assert rows(Path(resource.path), """
         SELECT object_kind, count(*), count(DISTINCT run_id) FROM audit.alert_state GROUP BY 1 ORDER BY 1
     """) == [("benefit", 10, 1), ("project", 2, 1), ("run", 1, 1)]
     assert rows(Path(resource.path), """
         SELECT state, as_of_date::VARCHAR FROM audit.alert_state WHERE object_kind = 'benefit' AND object_id = 'BB2'
-    """) == [("stale", PORTFOLIO_AS_OF)]
+    """) == [(stale, PORTFOLIO_AS_OF)]
 
     # --- second run, nothing changed: nothing new (the day's file keeps the first run's alerts)
     second = run(resource, [benefit_alerts])
@@ -140,11 +144,11 @@ def test_alerts_list_what_is_new_since_the_previous_run(resource):
     third = run(resource, [benefit_alerts])
     assert alerts_csv(resource)[:5] == got
     assert [(a["kind"], a["id"], a["owner"], a["reason"]) for a in alerts_csv(resource)[5:]] == [
-        ("off_track", "BA2", "Bob Baker", "off_track: trailing realization 67% vs 84% planned"),
+        (off_track, "BA2", "Bob Baker", f"{off_track}: trailing realization 67% vs 84% planned"),
         ("rebaselined", "BA1", "Ann Archer", "rebaselined: target 120 → 130"),
     ]
     meta = metadata(third, "benefit_alerts")
-    assert (meta["new_alerts"], meta["new_off_track"], meta["new_rebaselined"]) == (2, 1, 1)
+    assert (meta["new_alerts"], meta[f"new_{off_track}"], meta["new_rebaselined"]) == (2, 1, 1)
     assert meta["previous_alerts_run"] == second.run_id
     assert rows(Path(resource.path), "SELECT count(*) FROM audit.alert_state WHERE object_kind = 'run'") == [(3,)]
 
@@ -165,7 +169,10 @@ def _money_cells(fragment: str) -> list[tuple[str, str]]:
     return re.findall(r'<td class="num money" data-currency="([^"]*)"[^>]*>([^<]*)</td>', fragment)
 
 
-def test_board_pack_tells_the_planted_stories_offline(resource):
+def test_board_pack_tells_the_planted_stories_offline(resource, portfolio_warehouse):
+    off_track, eroding, stale, exceeded = (
+        status_words(portfolio_warehouse, key) for key in ("off_track", "eroding", "stale", "exceeded")
+    )
     result = run(resource)
     path = Path(resource.reports_dir) / "board_pack_2026-03.html"
     assert path.exists()
@@ -186,30 +193,36 @@ def test_board_pack_tells_the_planted_stories_offline(resource):
     # headline: value per portfolio in its currency (Digital -201 of 620, Operations 1,652 of 1,408), then
     # statuses as the vocabulary labels them (marts.dim_benefit_status), coloured by their tone
     assert doc.index("<h3>Value at March 2026 per portfolio</h3>") < doc.index("<h3>Benefits by status</h3>")
-    assert ">Off track</span>" in _row(doc, "s-off_track tone-red", '<td class="num">1</td>')
-    assert "need attention (Off track, Eroding, Stale, Exceeded)" in doc
+    status_cell = f'<span class="status s-{off_track.code} tone-{off_track.tone}" title="{off_track.code}">'
+    assert f"{status_cell}{off_track.label}</span>" in _row(doc, status_cell, '<td class="num">1</td>')
+    assert f"need attention ({off_track.label}, {eroding.label}, {stale.label}, {exceeded.label})" in doc
     assert _money_cells(_row(doc, "<td>Digital</td>", "<td>GBP</td>")) == [("GBP", "£21,120"), ("GBP", "−£201"), ("GBP", "£620")]
     assert _money_cells(_row(doc, "<td>Operations</td>", "<td>GBP</td>")) == [("GBP", "£2,760"), ("GBP", "£1,652"), ("GBP", "£1,408")]
     assert "117%" in _row(doc, "<td>Operations</td>", "<td>GBP</td>")
 
     # attention list: BA4 eroding, BB2 stale with its owner, BB6 off track, BB3 exceeded
     attention = doc.split('<section id="attention">')[1].split("</section>")[0]
-    assert "s-eroding" in _row(attention, "<td>BA4</td>") and "Eve Ellis" in _row(attention, "<td>BA4</td>")
-    stale = _row(attention, "<td>BB2</td>")
-    assert "s-stale" in stale and "<td>Sam Stale</td>" in stale and "2025-11-30" in stale
-    assert "s-off_track" in _row(attention, "<td>BB6</td>") and "s-exceeded" in _row(attention, "<td>BB3</td>")
+    ba4 = _row(attention, "<td>BA4</td>")
+    assert f"s-{eroding.code} " in ba4 and "Eve Ellis" in ba4
+    bb2 = _row(attention, "<td>BB2</td>")
+    assert f"s-{stale.code} " in bb2 and "<td>Sam Stale</td>" in bb2 and "2025-11-30" in bb2
+    assert f"s-{off_track.code} " in _row(attention, "<td>BB6</td>")
+    assert f"s-{exceeded.code} " in _row(attention, "<td>BB3</td>")
     assert len(re.findall(r"<tr data-project", attention)) == 4
 
     # after closure: PA closed 2025-06-20, 10 months, realized 1,540 + 112.5
     closed = _row(doc, "<td>PA</td>", "2025-06-20")
-    assert '<td class="num">10</td>' in closed and "Eroding 1, At risk 1, Achieved 1, Tracking ended 1" in closed
+    closed_mix = labels_of(portfolio_warehouse, "eroding", "at_risk", "achieved", "tracking_ended")
+    mix = ", ".join(f"{label} 1" for label in closed_mix)
+    assert '<td class="num">10</td>' in closed and mix in closed
     assert _money_cells(closed) == [("GBP", "£1,652")]
     assert _row(doc, "<td>Sam Stale</td>", '<td class="num">1</td>')  # stale benefits by owner
 
     # delivery health: PB watermelon for 2 months with its reasons, margin leakage 200,000 GBP
     delivery = doc.split('<section id="delivery">')[1]
     watermelon = _row(delivery, "<td>PB</td>", "rag-red")
-    assert html.escape(PB_REASONS) in watermelon and '<td class="num">2</td>' in watermelon
+    assert html.escape(pb_red_reasons(portfolio_warehouse)) in watermelon
+    assert '<td class="num">2</td>' in watermelon
     leakage = _row(delivery, "<td>PB</td>", "£1,200,000")
     assert _money_cells(leakage) == [
         ("GBP", "£1,200,000"), ("GBP", "£300,000"), ("GBP", "£100,000"), ("GBP", "£200,000"), ("GBP", "£80,000"),
@@ -219,7 +232,8 @@ def test_board_pack_tells_the_planted_stories_offline(resource):
         '<tr><td><span class="rag rag-green">green</span></td>'
         '<td class="num">1</td><td class="num">0</td><td class="num">1</td></tr>'
     ) in delivery
-    assert "BB2 stale, BB6 off_track" in _row(delivery, "<td>PB</td>", "BB2 stale")
+    flagged = f"BB2 {stale.code}, BB6 {off_track.code}"
+    assert flagged in _row(delivery, "<td>PB</td>", flagged)
 
     # every money figure of PB (and of this all-GBP portfolio) is in pounds
     pb_cells = [c for r in re.findall(r'<tr data-project="PB">.*?</tr>', doc, flags=re.DOTALL) for c in _money_cells(r)]
