@@ -3,7 +3,9 @@
     asks for attention, the alert kind it raises (the status for a benefit whose status needs
     attention, 'watermelon' for a watermelon project), with what its reason and its row need.
     The alerts asset raises an alert for a row whose alert_kind is set and whose state differs
-    from the one recorded by the previous alerts run (audit.alert_state). -#}
+    from the one recorded by the previous alerts run (audit.alert_state). Alerts are ordered by
+    kind: benefit statuses in board order (marts.dim_benefit_status.board_order, the position in
+    var benefit_statuses), then watermelon, after the last status. -#}
 
 with benefits as (
 
@@ -14,12 +16,6 @@ with benefits as (
 projects as (
 
     select * from {{ ref('rpt_project_board') }}
-
-),
-
-vocabulary as (
-
-    select max(board_order) as last_status_order from {{ ref('dim_benefit_status') }}
 
 )
 
@@ -49,7 +45,7 @@ select
     projects.project_id as object_id,
     case when projects.is_watermelon then 'watermelon' else 'not_watermelon' end as state,
     case when projects.is_watermelon then 'watermelon' end as alert_kind,
-    vocabulary.last_status_order + 1 as alert_order,
+    cast({{ benefit_statuses() | length + 1 }} as {{ dbt.type_int() }}) as alert_order,
     projects.project_name as object_name,
     {{ dbt.concat(["coalesce(projects.sponsor, '')",
                    "case when projects.sponsor is not null and projects.project_manager is not null then ' / ' else '' end",
@@ -64,4 +60,3 @@ select
     projects.derived_rag_reasons,
     projects.watermelon_months
 from projects
-cross join vocabulary
