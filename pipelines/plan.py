@@ -1,138 +1,86 @@
-"""What a `brw run` has to rebuild.
+"""What a `brw run` has to rebuild, from what every run recorded (pipelines.build_record).
 
-A run compares fingerprints with the ones the last complete `brw run` recorded in
-`audit.build_state`:
-- each source (a file's content hash; for the KPI landing folder, its file names, sizes and
-  modification times),
-- the as-of date,
-- the dbt project's files and the ingestion code (the pipelines/load and pipelines/mapping packages).
+- A source whose fingerprint differs from the one its last load recorded (its file, its mapping,
+  the ingestion code, a source it references), or a KPI landing file whose size or mtime differs
+  from when it was loaded (audit.loaded_files): loaded again, with everything downstream.
+- A source loaded by a run that did not then build every dbt model downstream of it (a partial
+  selection in the Dagster UI): those models and their dependants.
+- The as-of date moved: every dbt model that reads it, and their dependants.
+- The dbt project changed: what dbt's own `state:modified+` selects against the manifest of the
+  last recorded build (`dbt ls --state`), and their dependants; every model when no manifest
+  was recorded or the dbt step's code changed.
+- The report code changed: the alerts and the board pack; a report not made as of this date from
+  the models it reads as they are: that report; likewise the read copy.
 
-It then materializes the changed sources and everything downstream of them, plus — when the
-as-of date moved — every dbt model that reads the as-of date and everything downstream of
-those. A changed dbt project or ingestion code, a warehouse without recorded state, or
-`brw run --all` rebuilds everything. Nothing changed: nothing to do.
-
-The state is cleared when a planned run starts and written when it succeeds, so after a failed
-run the next one rebuilds everything. Runs started elsewhere (the Dagster UI, schedules, the
-sensor) clear it too (`invalidate`): after them, the next `brw run` rebuilds everything rather
-than trust a state it did not write.
+No record (a new warehouse), or `brw run --all`: everything. Nothing changed: nothing to do.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
+import os
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from functools import lru_cache
+from datetime import date
 from pathlib import Path
 
-import duckdb
 from dagster import AssetKey
 
-from pipelines.load.contract import SOURCES, Source
-from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT
+from pipelines import build_record as rec
+from pipelines.fingerprints import (
+    LANDING_SOURCE,
+    code_fingerprints,
+    dbt_project_fingerprint,
+    landing_signatures_by_path,
+    source_fingerprints,
+    unloaded_files,
+)
+from pipelines.load.contract import SOURCES
+from pipelines.settings import DBT_AS_OF_ENV, DBT_PROJECT_DIR, DBT_TARGET_DIR
 
-PLANNED_TAG = "brw/planned"  # set on runs whose selection this module computed
-AS_OF_MACROS = ("macro.brw.as_of_date",)
-STATE_TABLE = "audit.build_state"
-STATE_DDL = f"""
-CREATE SCHEMA IF NOT EXISTS audit;
-CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
-    item VARCHAR PRIMARY KEY,     -- source:<name>, as_of, dbt_project, ingest_code
-    fingerprint VARCHAR NOT NULL, -- what that item was when the warehouse was last built from it
-    run_id VARCHAR NOT NULL,      -- the brw run that built it
-    recorded_at TIMESTAMP NOT NULL
-);
-"""
-_INGEST_CODE = tuple(sorted(p for folder in ("load", "mapping") for p in (REPO_ROOT / "pipelines" / folder).rglob("*.py")))
-
-
-def _hash_bytes(chunks) -> str:
-    digest = hashlib.sha256()
-    for chunk in chunks:
-        digest.update(chunk if isinstance(chunk, bytes) else str(chunk).encode())
-        digest.update(b"\x00")
-    return digest.hexdigest()[:32]
-
-
-def source_fingerprint(source_dir: Path, source: Source, mapping=None) -> str:
-    table_map = mapping.table(source.name) if mapping is not None else None
-    if table_map is not None:  # a mapped table: its mapping and its input files
-        from pipelines.mapping import input_files, input_signatures
-
-        if table_map.absent:
-            return "absent"
-        if source.landing_folder:
-            signatures = input_signatures(source_dir, source.name, table_map)
-            return _hash_bytes([mapping.table_digest(source.name), *(f"{n}|{s}|{m}" for n, (s, m) in sorted(signatures.items()))])
-        files = input_files(source_dir, source.name, table_map)
-        return _hash_bytes([mapping.table_digest(source.name), *(x for f in files for x in (f.name, f.read_bytes()))])
-    path = Path(source_dir) / source.path
-    if source.landing_folder:
-        if not path.is_dir():
-            return "missing"
-        from pipelines.load import landing_signatures
-
-        return _hash_bytes(f"{name}|{size}|{mtime}" for name, (size, mtime) in sorted(landing_signatures(path).items()))
-    if not path.is_file():
-        return "missing"
-    return _hash_bytes([path.read_bytes()])
-
-
-def _tree_fingerprint(project_dir: Path) -> str:
-    from pipelines.dbt_manifest import project_files
-
-    files = project_files(project_dir)
-    return _hash_bytes(x for f in files for x in (str(f.relative_to(project_dir)), f.read_bytes()))
-
-
-def fingerprints(source_dir: Path, as_of: date, mapping=None) -> dict[str, str]:
-    items = {f"source:{s.name}": source_fingerprint(source_dir, s, mapping) for s in SOURCES}
-    items["as_of"] = as_of.isoformat()
-    items["dbt_project"] = _tree_fingerprint(DBT_PROJECT_DIR)
-    items["ingest_code"] = _hash_bytes(p.read_bytes() for p in _INGEST_CODE)
-    return items
-
-
-@lru_cache(maxsize=1)
-def as_of_models(manifest_path: Path | None = None) -> tuple[str, ...]:
-    """Names of the dbt models that read the as-of date (through as_of_date(), directly or via
-    another macro), from the manifest's macro dependencies."""
-    manifest = json.loads(Path(manifest_path or DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
-    macros = manifest["macros"]
-
-    def reads_as_of(macro_ids: list[str]) -> bool:
-        seen, stack = set(), list(macro_ids)
-        while stack:
-            macro = stack.pop()
-            if macro in seen:
-                continue
-            if macro in AS_OF_MACROS:
-                return True
-            seen.add(macro)
-            stack.extend(macros.get(macro, {}).get("depends_on", {}).get("macros", []))
-        return False
-
-    return tuple(sorted(
-        node["name"] for node in manifest["nodes"].values()
-        if node["resource_type"] in ("model", "snapshot") and reads_as_of(node["depends_on"]["macros"])
-    ))
+REPORTS = tuple(rec.REPORT_INPUTS)  # the report assets, reports/<name>
+PUBLISH_KEY = AssetKey(["publish", "warehouse_read_copy"])
 
 
 @dataclass
 class RunPlan:
     everything: bool
     reasons: list[str]  # why, in words, for the run's first lines
-    changed_sources: list[str] = field(default_factory=list)
+    changed_sources: list[str] = field(default_factory=list)  # loaded again, and what depends on them
+    unbuilt_sources: list[str] = field(default_factory=list)  # their dbt models built again
     as_of_moved: bool = False
-    fingerprints: dict[str, str] = field(default_factory=dict)
+    dbt_models: list[str] = field(default_factory=list)  # dbt state:modified+
+    all_dbt: bool = False
+    reports: list[str] = field(default_factory=list)  # the report assets to make again
+    publish: bool = False
+    project_as_built: tuple[str, str] | None = None  # (fingerprint, manifest): changed, dbt selects nothing
     last_run_id: str | None = None
 
     @property
+    def builds_dbt(self) -> bool:
+        return bool(self.everything or self.changed_sources or self.unbuilt_sources or self.as_of_moved
+                    or self.dbt_models or self.all_dbt)
+
+    @property
     def nothing_to_do(self) -> bool:
-        return not self.everything and not self.changed_sources and not self.as_of_moved
+        return not (self.builds_dbt or self.reports or self.publish)
+
+    @property
+    def project_changes(self) -> list[str] | None:
+        """For the dbt step: the models dbt selected as changed in the project (None: none were
+        selected; a project changed meanwhile is recorded as built only with every model)."""
+        return sorted(self.dbt_models) if self.dbt_models and not self.everything and not self.all_dbt else None
+
+    def dbt_model_names(self) -> set[str]:
+        names = set(self.dbt_models)
+        for source in self.unbuilt_sources:
+            names |= rec.downstream_of_source(source)
+        if self.as_of_moved:
+            names |= set(rec.as_of_models())
+        if self.all_dbt:
+            names |= rec.all_models()
+        return names
 
     def asset_keys(self, defs, dbt_assets) -> list[AssetKey] | None:
         """The assets to materialize (None: all of them)."""
@@ -141,60 +89,131 @@ class RunPlan:
 
         if self.everything:
             return None
-        selection = AssetSelection.assets(*[AssetKey(["raw", name]) for name in self.changed_sources])
-        if self.as_of_moved:
-            keys = [get_asset_key_for_model([dbt_assets], name) for name in as_of_models()]
-            selection = selection | AssetSelection.assets(*keys)
-        return sorted(selection.downstream().resolve(defs.resolve_asset_graph()), key=lambda k: k.to_user_string())
+        roots = [AssetKey(["raw", name]) for name in self.changed_sources]
+        roots += [get_asset_key_for_model([dbt_assets], name) for name in sorted(self.dbt_model_names())]
+        leaves = [AssetKey(["reports", name]) for name in self.reports]
+        leaves += [PUBLISH_KEY] if self.publish else []
+        selection = AssetSelection.assets(*roots).downstream() | AssetSelection.assets(*leaves)
+        return sorted(selection.resolve(defs.resolve_asset_graph()), key=lambda k: k.to_user_string())
 
 
-def read_state(conn: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], str | None]:
-    exists = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' AND table_name = 'build_state'"
-    ).fetchone()[0]
-    if not exists:
-        return {}, None
-    rows = conn.execute(f"SELECT item, fingerprint, run_id FROM {STATE_TABLE}").fetchall()
-    return {item: fp for item, fp, _ in rows}, (rows[0][2] if rows else None)
+def dbt_command(args: list[str], warehouse: Path, as_of: date) -> subprocess.CompletedProcess:
+    """`dbt ARGS` on the project, through the wrapper (it dies with this process), with the run's
+    warehouse and as-of date in dbt's environment only: the parse it leaves in target/ is then the
+    one the build's partial parse starts from (dbt parses everything again for another profile)."""
+    from pipelines.dbt_manifest import dbt_executable
+    from pipelines.processes import PARENT_ENV, dbt_launcher, wrapper_args
+
+    env = {PARENT_ENV: str(os.getpid()), "BRW_WAREHOUSE": str(warehouse), DBT_AS_OF_ENV: as_of.isoformat(),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return subprocess.run(
+        [dbt_launcher(dbt_executable(), DBT_TARGET_DIR), *wrapper_args(env), *args,
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False,
+    )
+
+
+def prepare_manifest(warehouse: Path, as_of: date) -> None:
+    """`dbt parse` when the manifest is older than the project's files (pipelines.dbt_manifest)."""
+    from pipelines.dbt_manifest import manifest_is_current
+
+    if not manifest_is_current():
+        proc = dbt_command(["parse", "--quiet"], warehouse, as_of)
+        if proc.returncode != 0:
+            raise RuntimeError(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
+
+
+def state_modified(manifest: str, warehouse: Path, as_of: date) -> list[str]:
+    """The models and snapshots dbt's `state:modified+` selects against `manifest` (dbt ls)."""
+    with tempfile.TemporaryDirectory(prefix="brw-dbt-state-") as state:
+        Path(state, "manifest.json").write_text(manifest)
+        proc = dbt_command(["ls", "--quiet", "--output", "name", "--select", "state:modified+", "--state", state,
+                            "--resource-type", "model", "--resource-type", "snapshot"], warehouse, as_of)
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt ls --select state:modified+ failed:\n{proc.stdout}\n{proc.stderr}")
+    return sorted({line.strip() for line in proc.stdout.splitlines() if line.strip()})
+
+
+def _read(warehouse: Path):
+    """(record, last run, raw versions, loaded landing signatures, recorded manifest)."""
+    from pipelines.load import connect
+    from pipelines.load.landing import loaded_signatures
+
+    with contextlib.closing(connect(warehouse, read_only=True)) as conn:
+        record, last_run = rec.read_record(conn)
+        return record, last_run, rec.raw_versions(conn, record), loaded_signatures(conn), rec.read_manifest(conn)
 
 
 def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = False, mapping=None) -> RunPlan:
-    current = fingerprints(source_dir, as_of, mapping)
     if everything:
-        return RunPlan(True, ["--all: everything"], fingerprints=current)
+        return RunPlan(True, ["--all: everything"])
     if not Path(warehouse).exists():
-        return RunPlan(True, ["a new warehouse: everything"], fingerprints=current)
-    from pipelines.load import connect
+        return RunPlan(True, ["a new warehouse: everything"])
+    record, last_run, versions, loaded, manifest = _read(Path(warehouse))
+    if not record:
+        return RunPlan(True, ["no build recorded in audit.build_state: everything"])
+    from pipelines.mapping import source_label
 
-    with contextlib.closing(connect(warehouse, read_only=True)) as conn:
-        recorded, last_run = read_state(conn)
-    if not recorded:
-        return RunPlan(True, ["no complete brw run recorded in audit.build_state: everything"], fingerprints=current)
-    for item, words in (("dbt_project", "the dbt project changed"), ("ingest_code", "the ingestion code changed")):
-        if recorded.get(item) != current[item]:
-            return RunPlan(True, [f"{words}: everything"], fingerprints=current, last_run_id=last_run)
-    changed = [s for s in SOURCES if recorded.get(f"source:{s.name}") != current[f"source:{s.name}"]]
-    moved = recorded.get("as_of") != current["as_of"]
-    reasons = []
-    if changed:
-        from pipelines.mapping import source_label
+    plan, code = RunPlan(False, [], last_run_id=last_run), code_fingerprints()
+    current = source_fingerprints(source_dir, mapping, code["load"])
+    changed = [s.name for s in SOURCES if record.get(f"source:{s.name}") != current[s.name][1]]
+    unloaded = unloaded_files(landing_signatures_by_path(source_dir, mapping), loaded)
+    if unloaded and LANDING_SOURCE.name not in changed:
+        changed.append(LANDING_SOURCE.name)
+    plan.changed_sources = [s.name for s in SOURCES if s.name in changed]
+    if record.get("load_code") not in (None, code["load"]):
+        plan.reasons.append("the ingestion code changed: every source")
+    elif changed:
+        edited = [s for s in SOURCES if record.get(f"content:{s.name}") != current[s.name][0]
+                  or (s.landing_folder and unloaded)]
+        rechecked = [s for s in SOURCES if s.name in changed and s not in edited]
+        if edited:
+            counts = {LANDING_SOURCE.name: f" ({len(unloaded)} new or changed files)"} if unloaded else {}
+            plan.reasons.append("changed since the last run: "
+                                + ", ".join(source_label(s, mapping) + counts.get(s.name, "") for s in edited))
+        if rechecked:
+            plan.reasons.append("checked again against the sources they reference: "
+                                + ", ".join(source_label(s, mapping) for s in rechecked))
+    plan.unbuilt_sources = [s.name for s in SOURCES if s.name not in changed
+                            and record.get(f"built:{s.name}") != versions[s.name]]
+    if plan.unbuilt_sources:
+        plan.reasons.append("loaded without a complete build of what depends on them: "
+                            + ", ".join(plan.unbuilt_sources) + ": their dbt models")
+    if record.get("as_of") != as_of.isoformat():
+        plan.as_of_moved = True
+        plan.reasons.append(f"as of moved from {record.get('as_of')} to {as_of.isoformat()}: the models that read it")
+    _plan_dbt_project(plan, record, manifest, code["transform"], Path(warehouse), as_of)
+    if record.get("report_code") != code["reports"]:
+        plan.reports = list(REPORTS)
+        plan.reasons.append("the report code changed: the alerts and the board pack")
+    else:
+        made = {name: rec.report_fingerprint(name, code["reports"], as_of.isoformat(), record) for name in REPORTS}
+        plan.reports = [name for name in REPORTS if record.get(f"report:{name}") != made[name]]
+        if plan.reports and not plan.reasons:  # else made again as what they read is rebuilt
+            plan.reasons.append(f"not made as of {as_of.isoformat()} from the models as they are: "
+                                + ", ".join(plan.reports))
+    if plan.reports or record.get("publish") != rec.publish_fingerprint(code["publish"], record):
+        plan.publish = True  # the alerts write audit.alert_state: published with them
+        if not plan.reasons:
+            plan.reasons.append("the read copy is not the warehouse as it is, or its code changed: published again")
+    return plan
 
-        reasons.append("changed since the last run: " + ", ".join(source_label(s, mapping) for s in changed))
-    if moved:
-        reasons.append(f"as of moved from {recorded.get('as_of')} to {current['as_of']}: the models that read it")
-    return RunPlan(False, reasons, [s.name for s in changed], moved, current, last_run)
 
-
-def invalidate(conn: duckdb.DuckDBPyConnection) -> None:
-    """Forget the recorded state: the next `brw run` rebuilds everything."""
-    conn.execute(STATE_DDL)
-    conn.execute(f"DELETE FROM {STATE_TABLE}")
-
-
-def record_state(conn: duckdb.DuckDBPyConnection, items: dict[str, str], run_id: str) -> None:
-    conn.execute(STATE_DDL)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    conn.execute("BEGIN")
-    conn.execute(f"DELETE FROM {STATE_TABLE}")
-    conn.executemany(f"INSERT INTO {STATE_TABLE} VALUES (?, ?, ?, ?)", [(k, v, run_id, now) for k, v in items.items()])
-    conn.execute("COMMIT")
+def _plan_dbt_project(plan: RunPlan, record: dict, manifest: str | None, transform: str, warehouse: Path,
+                      as_of: date) -> None:
+    project = dbt_project_fingerprint()
+    if record.get("transform_code") != transform:
+        plan.all_dbt = True
+        plan.reasons.append("the dbt step's code changed: every dbt model")
+    elif record.get("dbt_project") == project:
+        return
+    elif manifest is None:
+        plan.all_dbt = True
+        plan.reasons.append("the dbt project changed and no manifest of the last build was recorded: every dbt model")
+    else:
+        plan.dbt_models = state_modified(manifest, warehouse, as_of)
+        if plan.dbt_models:
+            plan.reasons.append(f"the dbt project changed: dbt state:modified+ selects {len(plan.dbt_models)} "
+                                f"models: {', '.join(plan.dbt_models)}")
+        else:  # nothing dbt builds differs: the project as it is counts as built
+            plan.project_as_built = (project, (DBT_TARGET_DIR / "manifest.json").read_text())

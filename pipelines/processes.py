@@ -5,39 +5,73 @@ kernel sends the child SIGTERM the moment its parent dies (prctl PR_SET_PDEATHSI
 exec); elsewhere the wrapper stays between them and polls the parent.
 
 dagster-dbt starts dbt with subprocess.Popen and offers no hook for that, so the dbt resource's
-`dbt_executable` is `pipelines/dbt_child`, a two-line sh script: it runs
-`python -m pipelines.processes dbt ARGS` with the interpreter of `brw` (BRW_DBT_PYTHON), which
-asks for the signal, checks that the parent is still the process that started it (it may have
-died before the request), then execs the real dbt (BRW_DBT_EXECUTABLE) in the same process.
-It answers `dbt --version` itself (`run_dbt`).
+`dbt_executable` is a launcher (`dbt_launcher`: two lines of sh, written once per interpreter)
+that runs `pipelines/dbt_child` with the interpreter and the dbt of `brw` (BRW_DBT_PYTHON,
+BRW_DBT_EXECUTABLE). dbt_child runs `python -m pipelines.processes dbt ARGS`, which asks for the
+signal, checks that the parent is still the process that started it (it may have died before the
+request), then execs the real dbt in the same process. It answers `dbt --version` itself (`run_dbt`).
+
+A run's own variables (the warehouse, the as-of date, the parent's pid) reach dbt as leading
+`--brw-env NAME=VALUE` arguments (`wrapper_args`): dagster-dbt copies this process's environment
+for dbt and takes no other, and a run must not change this process's environment. The wrapper
+strips them and sets them in dbt's environment only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import shlex
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 DBT_CHILD = Path(__file__).resolve().with_name("dbt_child")  # the sh wrapper dagster-dbt runs
 PYTHON_ENV = "BRW_DBT_PYTHON"
 PARENT_ENV = "BRW_DBT_PARENT_PID"
 EXECUTABLE_ENV = "BRW_DBT_EXECUTABLE"
+ENV_ARG = "--brw-env"  # NAME=VALUE: a variable of dbt's environment, set by the wrapper
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def dbt_executable_for(real_dbt: str) -> str:
-    """What the dbt resource runs: the wrapper where sh exists, else dbt itself."""
-    if os.name == "posix" and os.access(DBT_CHILD, os.X_OK):
-        return str(DBT_CHILD)
-    return real_dbt
+def dbt_launcher(real_dbt: str, folder: Path) -> str:
+    """What the dbt resource runs: a launcher in `folder` that starts pipelines/dbt_child with this
+    interpreter and `real_dbt` (written once; its name is its content's hash).
+
+    dagster-dbt asks `<executable> --version` with no other argument and this process's
+    environment, so the executable itself has to say which Python and which dbt to use.
+    """
+    text = (
+        "#!/bin/sh\n# Written by pipelines.processes.dbt_launcher: pipelines/dbt_child with the Python and dbt of brw.\n"
+        f"export {PYTHON_ENV}={shlex.quote(sys.executable)} {EXECUTABLE_ENV}={shlex.quote(real_dbt)}\n"
+        f'exec {shlex.quote(str(DBT_CHILD))} "$@"\n'
+    )
+    path = Path(folder) / f".brw-dbt-launcher-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    if not os.access(path, os.X_OK):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        tmp.chmod(0o755)
+        os.replace(tmp, path)
+    return str(path)
 
 
-def child_env(real_dbt: str) -> dict[str, str]:
-    """The environment the wrapper reads: who the parent is, which Python, which dbt."""
-    return {PYTHON_ENV: sys.executable, PARENT_ENV: str(os.getpid()), EXECUTABLE_ENV: real_dbt}
+def wrapper_args(env: Mapping[str, str]) -> list[str]:
+    """Leading arguments that hand `env` to the wrapper, which sets it in dbt's environment only."""
+    return [arg for name, value in env.items() for arg in (ENV_ARG, f"{name}={value}")]
+
+
+def split_wrapper_args(args: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """(the variables of the leading `--brw-env NAME=VALUE` pairs, the rest: dbt's own arguments)."""
+    env, rest = {}, list(args)
+    while len(rest) >= 2 and rest[0] == ENV_ARG and "=" in rest[1]:
+        name, value = rest[1].split("=", 1)
+        env[name] = value
+        rest = rest[2:]
+    return env, rest
 
 
 def die_with_parent(parent_pid: int | None, sig: int = signal.SIGTERM) -> bool:
@@ -63,10 +97,10 @@ def die_with_parent(parent_pid: int | None, sig: int = signal.SIGTERM) -> bool:
     return True
 
 
-def _supervise(argv: list[str], parent_pid: int | None) -> int:
+def _supervise(argv: list[str], parent_pid: int | None, env: Mapping[str, str] | None = None) -> int:
     """Without PR_SET_PDEATHSIG: run dbt as a child, stop it when our parent goes away, and pass
     SIGINT / SIGTERM on to it."""
-    child = subprocess.Popen(argv)
+    child = subprocess.Popen(argv, env=env)
 
     def forward(signum, _frame):
         child.send_signal(signum)
@@ -101,26 +135,29 @@ def installed_dbt_version(real_dbt: str) -> str | None:
 
 
 def run_dbt(args: list[str]) -> int:
-    """The wrapper's work: die with the parent, then become dbt.
+    """The wrapper's work: die with the parent, then become dbt, with the variables of the leading
+    `--brw-env` arguments added to its environment.
 
     `--version` (which dagster-dbt asks before every invocation) is answered from the installed
     package, in dbt's own format: dbt's answer takes seconds, as it asks PyPI for the latest release.
     """
-    real = os.environ.get(EXECUTABLE_ENV) or "dbt"
+    handed, args = split_wrapper_args(args)
+    env = {**os.environ, **handed}
+    real = env.get(EXECUTABLE_ENV) or "dbt"
     known = installed_dbt_version(real) if args == ["--version"] else None
     if known:
         print(f"Core:\n  - installed: {known}")
         return 0
-    parent = os.environ.get(PARENT_ENV)
+    parent = env.get(PARENT_ENV)
     parent_pid = int(parent) if parent and parent.isdigit() else None
     argv = [real, *args]
     if die_with_parent(parent_pid):
         try:
-            os.execvp(real, argv)
+            os.execvpe(real, argv, env)
         except OSError as exc:
             print(f"brw: cannot run dbt ({real}): {exc}", file=sys.stderr)
             return 127
-    return _supervise(argv, parent_pid)
+    return _supervise(argv, parent_pid, env)
 
 
 def pid_alive(pid: int) -> bool:

@@ -18,6 +18,11 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
+# The as-of date of a run, in dbt's environment (read by the as_of_date() macro): an env var rather
+# than --vars, as dbt re-parses the whole project when --vars change (~5 s), but only the files
+# that read a changed env var.
+DBT_AS_OF_ENV = "BRW_DBT_AS_OF"
 DEFAULT_SOURCE_DIR = REPO_ROOT / "seeds"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "brw.duckdb"
 DEFAULT_REPORTS_DIR = REPO_ROOT / "reports"
@@ -119,7 +124,8 @@ class Settings:
         )
 
     def export(self) -> None:
-        """Put the settings in the environment, for the dbt subprocess and child processes."""
+        """Put the settings in the environment, for a child process that reads them (`brw dashboard`
+        execs Streamlit). `brw run` does not: dbt gets the run's settings in its own environment."""
         os.environ["BRW_SOURCE_DIR"] = str(self.source_dir)
         os.environ["BRW_WAREHOUSE"] = str(self.warehouse)
         os.environ["BRW_REPORTS_DIR"] = str(self.reports_dir)

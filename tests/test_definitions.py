@@ -73,3 +73,38 @@ def test_dg_check_defs_loads_the_code_location():
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "All definitions loaded successfully" in proc.stdout + proc.stderr
+
+
+def test_every_asset_that_takes_the_run_options_gets_them_from_brw_run_and_the_schedules(defs):
+    """OPTION_OPS is what brw run and the schedules configure: exactly the ops whose assets take
+    RunOptions; a run launched from the UI without config gets the defaults."""
+    from dagster import validate_run_config
+
+    from pipelines.definitions import ALL_ASSETS_JOB
+    from pipelines.defs.options import OPTION_OPS, RunOptions, options_run_config
+
+    job = defs.resolve_job_def(ALL_ASSETS_JOB)
+    defaults = validate_run_config(job, None)["ops"]
+    assert {op for op, entry in defaults.items() if "as_of" in ((entry or {}).get("config") or {})} == set(OPTION_OPS)
+    given = validate_run_config(job, options_run_config(RunOptions(as_of="2026-01-01")))["ops"]
+    assert {given[op]["config"]["as_of"] for op in OPTION_OPS} == {"2026-01-01"}
+
+
+def test_the_dbt_wrapper_gets_its_variables_as_arguments_not_from_this_process(tmp_path):
+    """dagster-dbt runs `<launcher> --version` with nothing else, then `<launcher> --brw-env
+    NAME=VALUE ... build ...`: the launcher knows the Python and dbt of brw, and the variables reach
+    dbt's environment only."""
+    from pipelines.dbt_manifest import dbt_executable
+    from pipelines.processes import dbt_launcher, split_wrapper_args, wrapper_args
+
+    env = {"BRW_WAREHOUSE": "/a b/brw.duckdb", "BRW_DBT_AS_OF": "2026-11-21"}
+    assert split_wrapper_args([*wrapper_args(env), "build", "--select", "x=y"]) == (env, ["build", "--select", "x=y"])
+    launcher = dbt_launcher(dbt_executable(), tmp_path)
+    version = subprocess.run([launcher, "--version"], env={}, capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and "installed:" in version.stdout
+    shown = subprocess.run(
+        [launcher, *wrapper_args({**env, "BRW_DBT_EXECUTABLE": "/bin/sh"}), "-c", 'echo "$BRW_WAREHOUSE|$BRW_DBT_AS_OF|$1"',
+         "sh", "build"], env={}, capture_output=True, text=True, timeout=60,
+    )
+    assert shown.stdout == "/a b/brw.duckdb|2026-11-21|build\n"
+    assert "BRW_DBT_AS_OF" not in os.environ

@@ -31,8 +31,9 @@ from tests.conftest import fetch_all as rows
 pytestmark = pytest.mark.slow
 
 HEADER = ["kpi_id", "measured_on", "value", "recorded_at"]
-# Columns that legitimately differ between the two warehouses: load and build times.
-VOLATILE = {"loaded_at", "last_loaded_at", "computed_at"}
+# Columns that legitimately differ between the two warehouses: load and build times (a benefit
+# version's valid_from / valid_to are the times of the snapshot runs that saw it).
+VOLATILE = {"loaded_at", "last_loaded_at", "computed_at", "valid_from", "valid_to"}
 RESTATED = ("KA", "2025-07-31")  # an old date, restated (104 → 130) by a later recorded_at
 DROPPED = ("KC", "2026-02-10")  # in 2026-02.csv, gone when the file is rewritten
 CHANGED = ("KB", "2026-02-28")  # in 2026-02.csv, 44 → 49 when the file is rewritten

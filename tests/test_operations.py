@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 from datetime import date, datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -16,19 +15,19 @@ from pipelines.defs.ingest import checks as ingest_checks
 from pipelines.defs.ingest.jobs import LANDING_JOB, LANDING_OP
 from pipelines.defs.ingest.sensors import kpi_landing_sensor
 from pipelines.defs.reports.schedules import monthly_board_cycle
-from pipelines.defs.resources import WarehouseResource, run_as_of
+from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.schedules import daily_refresh
 from pipelines.defs.transform import checks as mart_checks
-from pipelines.defs.transform.assets import dbt_build_args
+from pipelines.defs.transform.assets import DbtRunOptions, dbt_build_args
 
 
 # --------------------------------------------------------------------------- sensor
 
 
-def tick(source_dir, cursor):
+def tick(source_dir, cursor, warehouse="unused.duckdb"):
     context = build_sensor_context(
         cursor=cursor,
-        resources={"warehouse": WarehouseResource(path="unused.duckdb", source_dir=str(source_dir))},
+        resources={"warehouse": WarehouseResource(path=str(warehouse), source_dir=str(source_dir))},
     )
     result = kpi_landing_sensor(context)
     if isinstance(result, SkipReason):
@@ -52,7 +51,7 @@ def test_sensor_requests_a_new_file_once_it_stops_growing(tmp_path):
     files, cursor = tick(tmp_path, None)
     assert files == []  # first sight: it might still be being written
     files, cursor = tick(tmp_path, cursor)
-    assert files == ["2026-11-01.csv"]  # unchanged since the last tick: exactly that file
+    assert files == ["kpi_measurements/2026-11-01.csv"]  # unchanged since the last tick: exactly that file
     files, cursor = tick(tmp_path, cursor)
     assert files == []  # already requested
 
@@ -65,7 +64,7 @@ def test_sensor_requests_a_new_file_once_it_stops_growing(tmp_path):
     files, cursor = tick(tmp_path, cursor)
     assert files == []
     files, cursor = tick(tmp_path, cursor)
-    assert files == ["2026-11-02.csv"]
+    assert files == ["kpi_measurements/2026-11-02.csv"]
 
     # the cursor survives a restart (a new context with the stored cursor): nothing re-requested
     files, cursor = tick(tmp_path, json.loads(json.dumps(cursor)))
@@ -77,7 +76,46 @@ def test_sensor_requests_a_new_file_once_it_stops_growing(tmp_path):
     files, cursor = tick(tmp_path, cursor)
     assert files == []
     files, cursor = tick(tmp_path, cursor)
-    assert files == ["2026-11-01.csv"]
+    assert files == ["kpi_measurements/2026-11-01.csv"]
+
+
+def test_sensor_requests_nothing_that_the_warehouse_says_was_loaded(portfolio_warehouse, tmp_path):
+    """`make dagster` right after `make run`: the read copy says every landing file was loaded as
+    it is, so no tick requests a run; a new file is requested once stable, and not again once a
+    run (any run) has loaded it and published the read copy."""
+    from pipelines.load import connect, load_source
+    from pipelines.load.contract import SOURCES_BY_NAME
+    from pipelines.read_copy import publish_read_copy
+
+    source = portfolio_warehouse.parent / "source"
+    cursor = None
+    for _ in range(3):
+        files, cursor = tick(source, cursor, portfolio_warehouse)
+        assert files == []
+
+    source_copy, warehouse = tmp_path / "source", tmp_path / "brw.duckdb"
+    shutil.copytree(source, source_copy)
+    shutil.copy(portfolio_warehouse, warehouse)
+    publish_read_copy(warehouse)
+    files, cursor = tick(source_copy, cursor, warehouse)
+    assert files == []  # the copy's files keep their mtimes: loaded as they are
+    new = source_copy / "kpi_measurements" / "2026-04-30.csv"
+    touch(new, "kpi_id,measured_on,value,recorded_at\nKA,2026-04-30,1,2026-04-30T09:00:00Z\n", 5_000)
+    files, cursor = tick(source_copy, cursor, warehouse)
+    assert files == []  # first sight
+    files, cursor = tick(source_copy, cursor, warehouse)
+    assert files == ["kpi_measurements/2026-04-30.csv"]
+    conn = connect(warehouse)  # the run the sensor started loads it (or brw run does)
+    load_source(conn, SOURCES_BY_NAME["kpi_measurements"], source_copy, "run-s", only_files=files)
+    conn.close()
+    publish_read_copy(warehouse)
+    files, cursor = tick(source_copy, cursor, warehouse)
+    assert files == [] and json.loads(cursor)["requested"] == {}
+    touch(new, "kpi_id,measured_on,value,recorded_at\nKA,2026-04-30,2,2026-04-30T10:00:00Z\n", 6_000)
+    files, cursor = tick(source_copy, cursor, warehouse)
+    assert files == []  # it may still be being written
+    files, cursor = tick(source_copy, cursor, warehouse)
+    assert files == ["kpi_measurements/2026-04-30.csv"]  # rewritten since it was loaded
 
 
 def test_the_landing_asset_loads_only_the_files_it_is_given(tiny_source, warehouse_path):
@@ -98,36 +136,61 @@ def test_the_landing_asset_loads_only_the_files_it_is_given(tiny_source, warehou
 # --------------------------------------------------------------------------- schedules
 
 
-def requested_run(schedule, at: datetime) -> tuple[str, dict[str, str]]:
-    """(run key, the run's tags: its job's and the request's) of a tick of `schedule` at `at`."""
+RESOURCE = WarehouseResource(path="unused.duckdb", source_dir="unused", as_of="2020-01-01")
+
+
+def requested_run(schedule, at: datetime, defs) -> tuple[str, dict]:
+    """(run key, the run config) of a tick of `schedule` at `at`; the config fits the job."""
+    from dagster import validate_run_config
+
     request = schedule(build_schedule_context(scheduled_execution_time=at))
-    return request.run_key, {**schedule.job.tags, **request.tags}
+    validate_run_config(defs.resolve_job_def(schedule.job_name), request.run_config)
+    return request.run_key, request.run_config
 
 
-def as_of_of(tags: dict[str, str]) -> date:
-    """The as-of date the assets of a run with these tags use (the resource says otherwise)."""
-    context = SimpleNamespace(run=SimpleNamespace(tags=tags))
-    return run_as_of(context, WarehouseResource(path="unused.duckdb", source_dir="unused", as_of="2020-01-01"))
+def options_of(run_config: dict, op: str) -> DbtRunOptions:
+    """The run options an op of a run with this config gets."""
+    return DbtRunOptions(**run_config["ops"][op]["config"])
 
 
 def test_the_daily_refresh_builds_once_a_day_incrementally_as_of_that_day(defs):
     morning = datetime(2026, 11, 22, 6, tzinfo=timezone.utc)
-    key, tags = requested_run(daily_refresh, morning)
-    retried, _ = requested_run(daily_refresh, morning + timedelta(minutes=5))
-    next_day, _ = requested_run(daily_refresh, morning + timedelta(days=1))
+    key, config = requested_run(daily_refresh, morning, defs)
+    retried, _ = requested_run(daily_refresh, morning + timedelta(minutes=5), defs)
+    next_day, _ = requested_run(daily_refresh, morning + timedelta(days=1), defs)
     assert key == retried != next_day  # one run per run key: a retried tick starts nothing new
-    assert as_of_of(tags) == date(2026, 11, 22)
-    assert "--full-refresh" not in dbt_build_args(tags)
+    # every asset that reads the as-of date gets the day of the tick, whatever the resource says
+    for op in ("raw__kpi_measurements", "brw_dbt", "reports__board_pack"):
+        assert options_of(config, op).as_of_date(RESOURCE) == date(2026, 11, 22)
+    assert "--full-refresh" not in dbt_build_args(options_of(config, "brw_dbt"))
     built = defs.resolve_job_def(daily_refresh.job_name).asset_layer.selected_asset_keys
     assert built == set(defs.resolve_asset_graph().get_all_asset_keys())
 
 
 def test_the_monthly_board_cycle_rebuilds_everything_in_full_as_of_the_first(defs):
-    _, tags = requested_run(monthly_board_cycle, datetime(2026, 12, 1, 7, tzinfo=timezone.utc))
-    assert as_of_of(tags) == date(2026, 12, 1)  # evaluation month: November 2026
-    assert "--full-refresh" in dbt_build_args(tags)  # incremental models rebuilt from scratch
-    built = {k.to_user_string() for k in defs.resolve_job_def(monthly_board_cycle.job_name).asset_layer.selected_asset_keys}
+    from dagster import validate_run_config
+
+    _, config = requested_run(monthly_board_cycle, datetime(2026, 12, 1, 7, tzinfo=timezone.utc), defs)
+    assert options_of(config, "reports__board_pack").as_of_date(RESOURCE) == date(2026, 12, 1)  # evaluates November
+    assert "--full-refresh" in dbt_build_args(options_of(config, "brw_dbt"))  # incremental models rebuilt from scratch
+    job = defs.resolve_job_def(monthly_board_cycle.job_name)
+    built = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
     assert {"raw/kpi_measurements", "marts/fct_benefit_status", "reports/board_pack"} <= built
+    # launched from the UI without config: a full rebuild too, as of the day it runs
+    default = validate_run_config(job, None)
+    assert "--full-refresh" in dbt_build_args(options_of(default, "brw_dbt"))
+    assert options_of(default, "brw_dbt").as_of_date(WarehouseResource(path="x", source_dir="x")) == date.today()
+
+
+def test_a_run_launched_without_config_takes_the_default_options(defs):
+    from dagster import validate_run_config
+
+    from pipelines.definitions import ALL_ASSETS_JOB
+
+    config = validate_run_config(defs.resolve_job_def(ALL_ASSETS_JOB), None)
+    options = options_of(config, "brw_dbt")
+    assert options.as_of_date(RESOURCE) == date(2020, 1, 1)  # the resource's (brw run passes its own)
+    assert dbt_build_args(options) == ["build", "--exclude-resource-type", "unit_test"]
 
 
 # --------------------------------------------------------------------------- asset checks
@@ -188,9 +251,10 @@ def test_checks_run_with_the_pipeline(tiny_source, tmp_path):
     from pipelines.settings import Settings
 
     settings = Settings.resolve(tiny_source, tmp_path / "brw.duckdb", "2025-01-15")
-    settings.export()
     job = build_definitions(settings).resolve_job_def(ALL_ASSETS_JOB)
+    environment = dict(os.environ)
     result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert dict(os.environ) == environment  # dbt got the warehouse and the as-of date in its own environment
     evaluations = {
         (e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()
     }
@@ -206,7 +270,7 @@ def test_the_sensor_run_config_fits_the_landing_job(defs):
     from dagster import validate_run_config
 
     job = defs.resolve_job_def(LANDING_JOB)
-    validate_run_config(job, {"ops": {LANDING_OP: {"config": {"files": ["2026-11-01.csv"]}}}})
+    validate_run_config(job, {"ops": {LANDING_OP: {"config": {"files": ["kpi_measurements/2026-11-01.csv"]}}}})
     selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
     assert "raw/kpi_measurements" in selected and "raw/projects" not in selected
     assert {"staging/stg_kpi_measurements", "marts/fct_benefit_status", "publish/warehouse_read_copy"} <= selected

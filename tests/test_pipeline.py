@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import pytest
 
 from pipelines.cli import main
+from pipelines.plan import plan_run
 from tests.conftest import TINY
 from tests.conftest import fetch_all as query
 
@@ -79,6 +81,14 @@ def test_a_broken_file_fails_its_asset_only_and_keeps_the_warehouse(tiny_run, tm
     # benefits kept as they were; an independent asset (projects) did load the new file
     assert query(warehouse, "SELECT * EXCLUDE (_run_id, _loaded_at) FROM raw.benefits ORDER BY 1") == before
     assert query(warehouse, "SELECT project_name FROM raw.projects WHERE project_id = 'P2'") == [("Client Portal v2",)]
+    assert "the next `brw run` builds again what this one did not" in captured.err
+    # nothing is recorded as built that was not: benefits (and benefit_plan, checked against it) are
+    # still to load; the sources that loaded are recorded, but not their dbt models (dbt did not run)
+    plan = plan_run(warehouse, broken, date(2025, 1, 15))
+    assert plan.changed_sources == ["benefits", "benefit_plan"]
+    assert plan.unbuilt_sources == ["projects", "financials", "milestones", "status_reports", "raid_log",
+                                    "change_requests"]
+    assert not plan.as_of_moved and not plan.all_dbt and not plan.dbt_models
 
 
 def test_bad_as_of_is_refused(tmp_path, capsys):

@@ -1,17 +1,23 @@
-"""`brw run` rebuilds what changed: the changed sources and what depends on them, the models that
-read the as-of date when it moved, everything when the code changed or the state is not trusted."""
+"""`brw run` rebuilds what changed, from the one record every run writes (pipelines.build_record):
+the changed sources and what depends on them, the models that read the as-of date when it moved,
+what dbt's state:modified+ selects when the dbt project changed, the reports when their code
+changed, and what a run started elsewhere (the Dagster UI) did not build."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 from datetime import date
 
+import duckdb
 import pytest
 
 from pipelines import plan as run_plan
+from pipelines.build_record import as_of_models
 from pipelines.cli import main
-from pipelines.plan import RunPlan, as_of_models, plan_run
+from pipelines.plan import RunPlan, plan_run
 from tests.conftest import TINY
 from tests.conftest import fetch_all as query
 
@@ -23,14 +29,11 @@ AS_OF_MODELS = (
     "int_calendar_months", "int_kpi_monthly", "int_project_reference_dates", "rpt_project_board",
 )
 LAYERS = ("intermediate", "marts", "reporting")
-STAGING = {f"staging/stg_{name}" for name in (
-    "benefit_plan", "benefits", "change_requests", "financials", "kpi_definitions", "kpi_measurements",
-    "milestones", "projects", "raid_log", "status_reports",
-)}
-RAW = {f"raw/{name}" for name in (
-    "benefit_plan", "benefits", "change_requests", "financials", "kpi_definitions", "kpi_measurements",
-    "milestones", "projects", "raid_log", "status_reports",
-)}
+NAMES = ("benefit_plan", "benefits", "change_requests", "financials", "kpi_definitions", "kpi_measurements",
+         "milestones", "projects", "raid_log", "status_reports")
+STAGING = {f"staging/stg_{name}" for name in NAMES}
+RAW = {f"raw/{name}" for name in NAMES}
+REPORTS = {"reports/benefit_alerts", "reports/board_pack", "publish/warehouse_read_copy"}
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +46,32 @@ def built(tmp_path_factory):
     return source, warehouse
 
 
+@pytest.fixture
+def copy(built, tmp_path):
+    """A copy of the built warehouse (what the runs recorded travels inside it)."""
+    path = tmp_path / "warehouse" / "brw.duckdb"
+    path.parent.mkdir()
+    shutil.copy(built[1], path)
+    return path
+
+
 @pytest.fixture(scope="module")
 def graph():
-    from pipelines.defs.transform.assets import brw_dbt_assets
     from pipelines.definitions import build_definitions
+    from pipelines.defs.transform.assets import brw_dbt_assets
 
     defs = build_definitions()
     everything = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
 
     def selected(plan: RunPlan) -> set[str]:
-        return {k.to_user_string() for k in plan.asset_keys(defs, brw_dbt_assets)}
+        keys = plan.asset_keys(defs, brw_dbt_assets)
+        return everything if keys is None else {k.to_user_string() for k in keys}
 
     return everything, selected
+
+
+def run(source, warehouse, *extra) -> int:
+    return main(["run", "--source", str(source), "--warehouse", str(warehouse), "--as-of", AS_OF.isoformat(), *extra])
 
 
 def test_the_as_of_models_are_found_through_the_macros_they_call():
@@ -62,19 +79,19 @@ def test_the_as_of_models_are_found_through_the_macros_they_call():
     assert as_of_models() == AS_OF_MODELS
 
 
-def test_nothing_changed_is_nothing_to_do(built, tmp_path, capsys):
+def test_nothing_changed_is_nothing_to_do(built, copy, capsys):
     from pipelines.read_copy import read_copy_path
 
     source, warehouse = built
     plan = plan_run(warehouse, source, AS_OF)
     assert plan.nothing_to_do and not plan.everything
     assert plan.reasons == []
-    # a deleted read copy is published again, without a run
-    copy = tmp_path / "brw.duckdb"
-    shutil.copy(warehouse, copy)
-    assert main(["run", "--source", str(source), "--warehouse", str(copy), "--as-of", AS_OF.isoformat()]) == 0
+    # a deleted read copy is published again, without a run; the environment is left as it was
+    environment = dict(os.environ)
+    assert run(source, copy) == 0
     assert "the warehouse is up to date" in capsys.readouterr().out
     assert read_copy_path(copy).exists()
+    assert dict(os.environ) == environment
 
 
 def test_a_changed_file_rebuilds_it_and_what_depends_on_it(built, graph, tmp_path):
@@ -84,10 +101,11 @@ def test_a_changed_file_rebuilds_it_and_what_depends_on_it(built, graph, tmp_pat
     path = changed / "benefits.csv"
     path.write_text(path.read_text() + "\n")  # same rows, new bytes
     plan = plan_run(warehouse, changed, AS_OF)
-    assert (plan.everything, plan.changed_sources, plan.as_of_moved) == (False, ["benefits"], False)
-    assert plan.reasons == ["changed since the last run: benefits.csv"]
-    everything, selected = graph
     # benefit_plan's rows reference benefits: validated again
+    assert (plan.everything, plan.changed_sources, plan.as_of_moved) == (False, ["benefits", "benefit_plan"], False)
+    assert plan.reasons == ["changed since the last run: benefits.csv",
+                            "checked again against the sources they reference: benefit_plan.csv"]
+    everything, selected = graph
     assert everything - selected(plan) == {
         "raw/projects", "raw/kpi_definitions", "raw/kpi_measurements", "raw/financials", "raw/milestones",
         "raw/status_reports", "raw/raid_log", "raw/change_requests",
@@ -117,31 +135,95 @@ def test_a_moved_as_of_rebuilds_the_models_that_read_it_and_their_dependants(bui
     assert {"marts/fct_portfolio_monthly", "publish/warehouse_read_copy", "reports/board_pack"} <= chosen
 
 
-def test_a_changed_dbt_project_or_ingestion_code_rebuilds_everything(built, monkeypatch):
+@pytest.mark.parametrize(("part", "reason", "rebuilt"), [
+    ("reports", "the report code changed: the alerts and the board pack", "reports"),
+    ("publish", "the read copy is not the warehouse as it is, or its code changed: published again", "read copy"),
+    ("load", "the ingestion code changed: every source", "sources and downstream"),
+    ("transform", "the dbt step's code changed: every dbt model", "dbt"),
+])
+def test_a_code_change_rebuilds_what_that_code_shapes(built, graph, monkeypatch, part, reason, rebuilt):
+    """pipelines/ code, by what it shapes (pipelines.fingerprints; tests/test_fingerprints.py
+    checks every file counts): a template or the board pack's code → the reports; the loaders →
+    every source and all downstream; the dbt step → every dbt model; the read copy → it alone."""
     source, warehouse = built
-    monkeypatch.setattr(run_plan, "_tree_fingerprint", lambda _: "edited")
+    real = run_plan.code_fingerprints()
+    monkeypatch.setattr(run_plan, "code_fingerprints", lambda: {**real, part: "edited"})
     plan = plan_run(warehouse, source, AS_OF)
-    assert plan.everything and plan.reasons == ["the dbt project changed: everything"]
-    monkeypatch.undo()
-    monkeypatch.setattr(run_plan, "_INGEST_CODE", (run_plan.REPO_ROOT / "pipelines" / "plan.py",))
-    plan = plan_run(warehouse, source, AS_OF)
-    assert plan.everything and plan.reasons == ["the ingestion code changed: everything"]
+    assert plan.reasons == [reason]
+    everything, selected = graph
+    expected = {
+        "reports": REPORTS,
+        "read copy": {"publish/warehouse_read_copy"},
+        # all but the models built from the dbt vars and the date window alone
+        "sources and downstream": everything - {"intermediate/int_calendar_months", "marts/dim_benefit_status",
+                                                "marts/dim_status_threshold"},
+        "dbt": everything - RAW,
+    }[rebuilt]
+    assert selected(plan) == expected
 
 
-def test_a_planned_run_reads_only_the_changed_file_and_records_the_new_state(built, tmp_path, capsys):
-    source, warehouse = built
-    copy = tmp_path / "warehouse" / "brw.duckdb"
-    copy.parent.mkdir()
-    shutil.copy(warehouse, copy)
+def edited_project(monkeypatch) -> None:
+    """The dbt project's files look edited since the last build (the repo's are left alone)."""
+    from pipelines.defs.transform import assets as transform
+
+    for module in (run_plan, transform):
+        monkeypatch.setattr(module, "dbt_project_fingerprint", lambda: "edited")
+
+
+def test_a_changed_model_rebuilds_what_dbt_state_modified_selects(built, copy, graph, capsys, monkeypatch):
+    """The recorded manifest of the last build says fct_portfolio_monthly was built from other SQL:
+    dbt's own state:modified+ selects it and its dependants, and only those are built; the new
+    manifest is recorded once they are."""
+    source, _ = built
+    conn = duckdb.connect(str(copy))
+    manifest = json.loads(conn.execute("SELECT manifest FROM audit.build_manifest").fetchone()[0])
+    manifest["nodes"]["model.brw.fct_portfolio_monthly"]["raw_code"] += "\n-- the SQL it was built from"
+    conn.execute("UPDATE audit.build_manifest SET manifest = ?", [json.dumps(manifest)])
+    conn.close()
+    edited_project(monkeypatch)
+
+    plan = plan_run(copy, source, AS_OF)
+    assert plan.dbt_models == ["fct_portfolio_monthly", "rpt_portfolio_month"]
+    assert plan.reasons == ["the dbt project changed: dbt state:modified+ selects 2 models: "
+                            "fct_portfolio_monthly, rpt_portfolio_month"]
+    _, selected = graph
+    assert selected(plan) == {"marts/fct_portfolio_monthly", "reporting/rpt_portfolio_month",
+                              "reports/board_pack", "publish/warehouse_read_copy"}
+    capsys.readouterr()
+    assert run(source, copy) == 0
+    out = capsys.readouterr().out
+    assert set(re.findall(r"dbt built (\S+)", out)) == {"marts/fct_portfolio_monthly", "reporting/rpt_portfolio_month"}
+    assert plan_run(copy, source, AS_OF).nothing_to_do
+
+
+def test_a_changed_dbt_project_without_a_recorded_manifest_rebuilds_every_model(built, copy, graph, monkeypatch):
+    source, _ = built
+    conn = duckdb.connect(str(copy))
+    conn.execute("DELETE FROM audit.build_manifest")
+    conn.close()
+    edited_project(monkeypatch)
+    plan = plan_run(copy, source, AS_OF)
+    assert plan.all_dbt and plan.reasons == [
+        "the dbt project changed and no manifest of the last build was recorded: every dbt model"
+    ]
+    everything, selected = graph
+    assert selected(plan) == everything - RAW
+
+
+def test_a_planned_run_reads_only_the_changed_file_and_records_what_it_built(built, copy, tmp_path, capsys):
+    source, _ = built
     changed = tmp_path / "source"
     shutil.copytree(source, changed)
     path = changed / "projects.csv"
     path.write_text(path.read_text().replace("Client Portal", "Client Portal v2"))
-    assert main(["run", "--source", str(changed), "--warehouse", str(copy), "--as-of", AS_OF.isoformat()]) == 0
+    environment = dict(os.environ)
+    assert run(changed, copy) == 0
+    assert dict(os.environ) == environment
     out = capsys.readouterr().out
-    assert "plan: changed since the last run: projects.csv" in out
-    assert re.search(r"not read, unchanged since run \w{8}: kpi_definitions.csv, kpi_measurements/\n", out)
-    last_run = query(copy, "SELECT run_id FROM audit.build_state LIMIT 1")[0][0]
+    assert "plan: changed since the last run: projects.csv\n" in out
+    assert "plan: checked again against the sources they reference: benefits.csv, benefit_plan.csv, " in out
+    assert re.search(r"not read, unchanged since they were loaded: kpi_definitions.csv, kpi_measurements/\n", out)
+    last_run = query(copy, "SELECT run_id FROM audit.build_state WHERE item = 'source:projects'")[0][0]
     files = {f for (f,) in query(copy, "SELECT source_file FROM audit.load_audit WHERE run_id = ?", [last_run])}
     # projects.csv and the files whose rows reference projects; the landing folder has nothing new
     assert files == {"projects.csv", "benefits.csv", "benefit_plan.csv", "financials.csv", "milestones.csv",
@@ -150,31 +232,54 @@ def test_a_planned_run_reads_only_the_changed_file_and_records_the_new_state(bui
     assert plan_run(copy, changed, AS_OF).nothing_to_do
 
 
-def test_a_run_started_outside_brw_run_makes_the_next_one_rebuild_everything(built, tmp_path):
-    from dagster import AssetKey, DagsterInstance
+def materialize(source, warehouse, selection=None):
+    """A run as the Dagster UI starts it: the job, no run config, no brw run around it."""
+    from dagster import DagsterInstance
 
     from pipelines.definitions import ALL_ASSETS_JOB, build_definitions
     from pipelines.settings import Settings
 
-    source, warehouse = built
-    copy = tmp_path / "brw.duckdb"
-    shutil.copy(warehouse, copy)
-    defs = build_definitions(Settings.resolve(str(source), str(copy), AS_OF.isoformat()))
-    result = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(
-        instance=DagsterInstance.ephemeral(), asset_selection=[AssetKey(["raw", "projects"])]
-    )
+    defs = build_definitions(Settings.resolve(str(source), str(warehouse), AS_OF.isoformat()))
+    with DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(instance=instance, asset_selection=selection)
     assert result.success
-    plan = plan_run(copy, source, AS_OF)
-    assert plan.everything
-    assert plan.reasons == ["no complete brw run recorded in audit.build_state: everything"]
+
+
+def test_a_ui_run_of_everything_leaves_brw_run_nothing_to_do(built, copy, tmp_path):
+    source, _ = built
+    changed = tmp_path / "source"
+    shutil.copytree(source, changed)
+    (changed / "projects.csv").write_text((changed / "projects.csv").read_text().replace("Client Portal", "Portal 3"))
+    assert not plan_run(copy, changed, AS_OF).nothing_to_do
+    materialize(changed, copy)
+    plan = plan_run(copy, changed, AS_OF)
+    assert plan.nothing_to_do, plan.reasons
+
+
+def test_a_partial_ui_run_leaves_the_rest_to_brw_run(built, copy, tmp_path, graph, capsys):
+    """The UI loads raw/projects only: brw run does not load it again, but builds its dbt models
+    (and loads the sources checked against projects); the record then says all was built."""
+    from dagster import AssetKey
+
+    source, _ = built
+    changed = tmp_path / "source"
+    shutil.copytree(source, changed)
+    (changed / "projects.csv").write_text((changed / "projects.csv").read_text().replace("Client Portal", "Portal 4"))
+    materialize(changed, copy, [AssetKey(["raw", "projects"])])
+    plan = plan_run(copy, changed, AS_OF)
+    assert plan.unbuilt_sources == ["projects"]
+    assert "projects" not in plan.changed_sources and "benefits" in plan.changed_sources
+    assert "loaded without a complete build of what depends on them: projects: their dbt models" in plan.reasons
+    _, selected = graph
+    assert "raw/projects" not in selected(plan) and "marts/dim_project" in selected(plan)
+    assert run(changed, copy) == 0
+    assert query(copy, "SELECT project_name FROM marts.dim_project WHERE project_id = 'P2'") == [("Portal 4",)]
+    assert plan_run(copy, changed, AS_OF).nothing_to_do
 
 
 def test_the_measurement_uniqueness_test_checks_the_keys_of_the_rows_the_last_build_wrote(built, tmp_path):
     """A row written by the latest build that duplicates an older row's key fails the test."""
-    import os
     import subprocess
-
-    import duckdb
 
     from pipelines.dbt_manifest import dbt_executable
     from pipelines.settings import DBT_PROJECT_DIR

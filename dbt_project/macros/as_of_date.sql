@@ -1,7 +1,8 @@
 {#- The run's as-of date (SPEC section 3) as a SQL date literal: var('as_of') when given (unit
-    tests, hand-run dbt), else env BRW_DBT_AS_OF (set by the Dagster dbt asset for every run; an
-    env var rather than --vars so that dbt's partial parse survives a new as-of date), else env
-    BRW_AS_OF (SPEC section 3, for dbt run by hand), else today. Every "as of" rule reads it through this macro so a run is reproducible. -#}
+    tests, hand-run dbt), else env BRW_DBT_AS_OF (handed to dbt's own environment by the Dagster
+    dbt step for every run, from its run options; an env var rather than --vars so that dbt's
+    partial parse survives a new as-of date), else env BRW_AS_OF (SPEC section 3, for dbt run by
+    hand), else today. Every "as of" rule reads it through this macro so a run is reproducible. -#}
 {% macro as_of_date() -%}
     {%- set as_of = var('as_of', '') or env_var('BRW_DBT_AS_OF', '') or env_var('BRW_AS_OF', '') -%}
     {%- if as_of -%}

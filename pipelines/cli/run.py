@@ -20,7 +20,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.resolve(args.source, args.warehouse, args.as_of, args.mapping)
     if settings.as_of is None:  # a CLI run is as of the day it starts
         settings = dataclasses.replace(settings, as_of=date.today())
-    settings.export()
     print(f"brw run: sources {settings.source_dir}\n         warehouse {settings.warehouse}\n         as of {settings.as_of}")
     if not settings.source_dir.is_dir():
         print(f"error: source directory {settings.source_dir} does not exist", file=sys.stderr)
@@ -58,29 +57,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         step = f"start (creating the log folder {log_dir})"
         log_dir.mkdir(parents=True, exist_ok=True)
         log_path = log_dir / f"brw-run-{time.strftime('%Y%m%d-%H%M%S')}.log"
-        from pipelines.dbt_manifest import ensure_manifest
-        from pipelines.plan import PLANNED_TAG, invalidate, plan_run, record_state
+        from pipelines.plan import plan_run, prepare_manifest
 
         step = "dbt parse (preparing the manifest)"
-        ensure_manifest()
-        step = "plan (reading the last run's state from the warehouse)"
+        prepare_manifest(settings.warehouse, settings.as_of)
+        step = "plan (reading what the last runs built from the warehouse)"
         plan = plan_run(settings.warehouse, settings.source_dir, settings.as_of, everything=args.all, mapping=mapping)
         for reason in plan.reasons:
             print(f"plan: {reason}")
+        if plan.project_as_built is not None:  # the dbt project changed, but no model dbt builds did
+            step = "recording the dbt project in the warehouse"
+            record_project(settings.warehouse, *plan.project_as_built)
         if plan.nothing_to_do:
-            print(f"Nothing changed since run {plan.last_run_id[:8]} (sources, as of, dbt project, ingestion code): "
-                  "the warehouse is up to date. `brw run --all` rebuilds everything.")
-            from pipelines.read_copy import publish_read_copy, read_copy_path
-
-            if not read_copy_path(settings.warehouse).exists():  # deleted since: the dashboard needs it
-                step = "publish (the dashboard's read copy)"
-                print(f"published the missing read copy {publish_read_copy(settings.warehouse)}")
+            step = "publish (the dashboard's read copy)"
+            up_to_date(settings.warehouse, plan.last_run_id)
             return 0
         step = "loading the Dagster definitions"
         from dagster import DagsterInstance
 
         from pipelines import progress
         from pipelines.definitions import ALL_ASSETS_JOB, build_definitions
+        from pipelines.defs.options import AS_OF_LABEL
         from pipelines.defs.transform.assets import brw_dbt_assets
 
         defs = build_definitions(settings)
@@ -89,10 +86,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         if selection is not None:
             total = len(defs.resolve_asset_graph().get_all_asset_keys())
             print(f"plan: {len(selection)} of {total} assets")
-        if settings.warehouse.exists():  # a failed run leaves no state: the next one rebuilds everything
-            step = f"opening the warehouse {settings.warehouse}"
-            with contextlib.closing(connect(settings.warehouse)) as conn:
-                invalidate(conn)
         step = "starting the Dagster run"
         home = os.environ.get("DAGSTER_HOME")
         if home:
@@ -105,15 +98,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             with instance, open(log_path, "w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
                 result = job.execute_in_process(
-                    instance=instance, run_config={"loggers": {"brw_progress": {}}}, raise_on_error=False,
-                    asset_selection=selection, tags={PLANNED_TAG: "true"},
+                    instance=instance, run_config=run_config(settings, plan), raise_on_error=False,
+                    asset_selection=selection, tags={AS_OF_LABEL: settings.as_of.isoformat()},
                 )
         finally:
             progress.STREAM = None
-        if result.success:
-            step = "recording the run's state in the warehouse"
-            with contextlib.closing(connect(settings.warehouse)) as conn:
-                record_state(conn, plan.fingerprints, result.run_id)
         try:
             print_load_summary(settings, result.run_id)
             if selection is not None:
@@ -122,7 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
                 unchanged = [source_label(s, mapping) for s in SOURCES if ("raw", s.name) not in selected]
                 if unchanged:
-                    print(f"  not read, unchanged since run {plan.last_run_id[:8]}: {', '.join(unchanged)}")
+                    print(f"  not read, unchanged since they were loaded: {', '.join(unchanged)}")
             print_benefit_summary(settings)
             print_delivery_summary(settings)
         except Exception as exc:  # the summary only reads: it never turns the run into a failure
@@ -135,7 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         failure, details = failures.from_run(result, settings.warehouse, log_path)
         failures.append_to_log(log_path, details)
         print(f"\nbrw run failed after {took:.1f} s (run {result.run_id[:8]}). The warehouse keeps the data of the last "
-              "successful load of every failed asset; the next `brw run` rebuilds everything.", file=sys.stderr)
+              "successful load of every failed asset; the next `brw run` builds again what this one did not.",
+              file=sys.stderr)
         print(failure.line(), file=sys.stderr)
         return 130 if failure.kind == "interrupted" else 1
     except KeyboardInterrupt as exc:
@@ -151,3 +141,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def run_config(settings: Settings, plan) -> dict:
+    """The run's options (pipelines.defs.options) for every asset that takes them, and the progress logger."""
+    from pipelines.defs.options import RunOptions, options_run_config
+
+    config = options_run_config(RunOptions(as_of=settings.as_of.isoformat()),
+                                extra={"brw_dbt": {"project_changes": plan.project_changes}})
+    return {**config, "loggers": {"brw_progress": {}}}
+
+
+def record_project(warehouse: Path, fingerprint: str, manifest: str) -> None:
+    """The dbt project changed, but dbt selects no model as modified: record it as built."""
+    from pipelines.build_record import write_record
+    from pipelines.load import connect
+
+    with contextlib.closing(connect(warehouse)) as conn:
+        write_record(conn, {"dbt_project": fingerprint}, "brw-run-plan", manifest)
+
+
+def up_to_date(warehouse: Path, last_run_id: str | None) -> None:
+    from pipelines.read_copy import publish_read_copy, read_copy_path
+
+    print(f"Nothing changed since run {(last_run_id or '?')[:8]} (sources, as of, dbt project, code): "
+          "the warehouse is up to date. `brw run --all` rebuilds everything.")
+    if not read_copy_path(warehouse).exists():  # deleted since: the dashboard needs it
+        print(f"published the missing read copy {publish_read_copy(warehouse)}")
+

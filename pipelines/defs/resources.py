@@ -4,9 +4,8 @@ date it serves) and dbt, bound to the settings by `resources_for` (pipelines.def
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -16,11 +15,8 @@ from dagster_dbt import DbtCliResource
 from pipelines import load
 from pipelines.dbt_manifest import dbt_executable
 from pipelines.defs.transform.project import dbt_project
-from pipelines.processes import child_env, dbt_executable_for
-from pipelines.settings import Settings, parse_as_of
-
-# A run tag that sets the run's as-of date (the monthly board cycle uses it); wins over the resource.
-AS_OF_TAG = "brw/as_of"
+from pipelines.processes import PARENT_ENV, dbt_launcher, wrapper_args
+from pipelines.settings import DBT_TARGET_DIR, Settings
 
 
 class WarehouseResource(ConfigurableResource):
@@ -52,26 +48,22 @@ class WarehouseResource(ConfigurableResource):
         return mapping_for(self.source_path, self.mapping or None)
 
 
-def run_as_of(context, warehouse: WarehouseResource) -> date:
-    """The as-of date of this run: the brw/as_of run tag, else the resource's, else today."""
-    tagged = context.run.tags.get(AS_OF_TAG) if context is not None else None
-    value = tagged or warehouse.as_of
-    return parse_as_of(value) if value else date.today()
-
-
 class BrwDbtCliResource(DbtCliResource):
-    """dbt through pipelines/dbt_child, which makes it die with this process (pipelines.processes).
+    """dbt through pipelines/dbt_child (started by its launcher, `processes.dbt_launcher`), which
+    makes it die with this process and gives it the run's own variables (pipelines.processes).
 
     The wrapper also answers `dbt --version` (which dagster-dbt asks before every invocation)
     from the installed dbt-core package: dbt's own answer costs seconds (it asks PyPI for the
     latest release).
     """
 
-    def cli(self, args, **kwargs):
-        """The wrapper reads these variables to die with this process: a `kill -9` of `brw run`
-        leaves no dbt writing the warehouse."""
-        os.environ.update(child_env(dbt_executable()))
-        return super().cli(args, **kwargs)
+    def cli(self, args, *, env: Mapping[str, str] | None = None, **kwargs):
+        """`dbt.cli`, with `env` added to dbt's environment only: the wrapper takes it (and this
+        process's pid, to die with it: a `kill -9` of `brw run` leaves no dbt writing the
+        warehouse) from leading arguments, so this process's environment is never changed."""
+        dbt_launcher(dbt_executable(), DBT_TARGET_DIR)  # again, in case `dbt clean` removed it
+        handed = {PARENT_ENV: str(os.getpid()), **(env or {})}
+        return super().cli([*wrapper_args(handed), *args], **kwargs)
 
 
 def resources_for(settings: Settings) -> dict[str, ConfigurableResource]:
@@ -84,5 +76,5 @@ def resources_for(settings: Settings) -> dict[str, ConfigurableResource]:
             reports_dir=str(settings.reports_dir),
             mapping=str(settings.mapping or ""),
         ),
-        "dbt": BrwDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable_for(dbt_executable())),
+        "dbt": BrwDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_launcher(dbt_executable(), DBT_TARGET_DIR)),
     }

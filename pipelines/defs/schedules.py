@@ -3,7 +3,7 @@
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
 from pipelines.defs.jobs import materialize_all
-from pipelines.defs.resources import AS_OF_TAG
+from pipelines.defs.options import AS_OF_LABEL, RunOptions, options_run_config
 
 
 @schedule(
@@ -17,7 +17,11 @@ def daily_refresh(context: ScheduleEvaluationContext) -> RunRequest:
     return run_as_of_tick("daily", context)
 
 
-def run_as_of_tick(kind: str, context: ScheduleEvaluationContext) -> RunRequest:
+def run_as_of_tick(kind: str, context: ScheduleEvaluationContext, full_refresh: bool = False) -> RunRequest:
     """A run as of the day of the tick, once per day and kind."""
     day = context.scheduled_execution_time.date().isoformat()
-    return RunRequest(run_key=f"{kind}-{day}", tags={AS_OF_TAG: day})
+    return RunRequest(
+        run_key=f"{kind}-{day}",
+        run_config=options_run_config(RunOptions(as_of=day, full_refresh=full_refresh)),
+        tags={AS_OF_LABEL: day},
+    )

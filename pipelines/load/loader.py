@@ -140,7 +140,7 @@ def load_source(
 
         if source.landing_folder:
             # A changed mapping reads its files again: the remembered hash includes its digest.
-            todo, known = new_or_changed(conn, inputs, source_dir, label, f":{mapping.table_digest(source.name)}",
+            todo, known, signatures = new_or_changed(conn, inputs, source_dir, label, f":{mapping.table_digest(source.name)}",
                                    only_files, result, rejected, log)
         else:
             for file in inputs:
@@ -150,7 +150,7 @@ def load_source(
         if not path.is_dir():
             raise SourceContractError(f"{source.path}/: required landing folder is missing in {source_dir}")
         inside_source_dir(path, source_dir, f"{source.path}/")
-        todo, known = new_or_changed(conn, landing_files(path), source_dir, lambda f: f"{source.path}/{f.name}", "",
+        todo, known, signatures = new_or_changed(conn, landing_files(path), source_dir, lambda f: f"{source.path}/{f.name}", "",
                                only_files, result, rejected, log)
     else:
         if not path.is_file():
@@ -224,10 +224,10 @@ def load_source(
         if source.landing_folder:
             # Rejected files are remembered too: they are not read again until they change. A link
             # out of the source directory is never opened, so it has no hash to remember.
-            remembered = [(rel, digest, file.stat().st_size, run_id, loaded_at)
-                          for file, rel, digest in todo if digest != LINK_OUT]
+            remembered = [(rel, digest, *signatures[rel], run_id, loaded_at) for _, rel, digest in todo if digest != LINK_OUT]
             if remembered:
-                conn.executemany("INSERT OR REPLACE INTO audit.loaded_files VALUES (?, ?, ?, ?, ?)", remembered)
+                conn.executemany("INSERT OR REPLACE INTO audit.loaded_files (source_file, content_hash, size_bytes, "
+                                 "mtime_ns, run_id, loaded_at) VALUES (?, ?, ?, ?, ?, ?)", remembered)
             linked_out = [rel for _, rel, digest in todo if digest == LINK_OUT]
             if linked_out:  # a file loaded before and now a link out: forget its old content
                 conn.execute(

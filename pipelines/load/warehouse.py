@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS audit.loaded_files (
     content_hash VARCHAR NOT NULL,
     size_bytes BIGINT NOT NULL,
     run_id VARCHAR NOT NULL,
-    loaded_at TIMESTAMP NOT NULL
+    loaded_at TIMESTAMP NOT NULL,
+    mtime_ns BIGINT  -- with size_bytes, the file as it was read: what the landing sensor compares
 );
 """
 
@@ -80,6 +81,8 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 def ensure_warehouse(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the raw and audit schemas and tables (idempotent)."""
     conn.execute(AUDIT_DDL)
+    # Warehouses from before the landing files' signatures: their files look changed, once.
+    conn.execute("ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS mtime_ns BIGINT")
     # Warehouses from before mapped sources: one input file may now feed two tables, so each
     # quarantined row also names its table (filled from the load audit for older rows).
     conn.execute("ALTER TABLE audit.quarantine ADD COLUMN IF NOT EXISTS source VARCHAR")

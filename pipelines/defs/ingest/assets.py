@@ -1,8 +1,9 @@
 """One ingest asset per source file or folder (SPEC section 2), group `ingest`.
 
 Each asset validates its file(s) and loads the good rows into `raw.<source>` in one
-transaction; bad rows go to `audit.quarantine` and the counts to `audit.load_audit`. The asset
-keys are the dbt sources' (`raw/<table>`), so the graph reads raw → staging → marts.
+transaction; bad rows go to `audit.quarantine` and the counts to `audit.load_audit`; then it
+records the fingerprint of what it loaded (pipelines.build_record). The asset keys are the dbt
+sources' (`raw/<table>`), so the graph reads raw → staging → marts.
 
 They are built for the settings (`ingest_assets(mapping)`, called by pipelines.definitions): a
 sources.yml mapping adds the files it reads to the lineage.
@@ -15,7 +16,6 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
-    Config,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -24,15 +24,17 @@ from dagster import (
     asset,
 )
 
+from pipelines.build_record import write_record
 from pipelines.defs.ingest import checks
-from pipelines.defs.resources import WarehouseResource, run_as_of
+from pipelines.defs.options import RunOptions
+from pipelines.defs.resources import WarehouseResource
+from pipelines.fingerprints import code_fingerprints, source_fingerprints
 from pipelines.formatting import markdown_text as md_text
 from pipelines.load import SourceContractError, load_source, quarantine_samples
 from pipelines.load.contract import SOURCES, Source
-from pipelines.plan import PLANNED_TAG, invalidate
 
 
-class LandingFilesConfig(Config):
+class LandingFilesConfig(RunOptions):
     """Which landing files to load: empty = every new or changed file (the sensor names them)."""
 
     files: list[str] = []
@@ -56,21 +58,25 @@ def build_ingest_asset(source: Source, input_key: AssetKey | None = None) -> Ass
     kinds = {"duckdb", "parquet", "csv"} if source.landing_folder else {"duckdb", "csv"}
     key = raw_asset_key(source)
 
-    def load(context: AssetExecutionContext, warehouse: WarehouseResource, files: list[str]) -> MaterializeResult:
+    def load(context: AssetExecutionContext, warehouse: WarehouseResource, options: RunOptions,
+             files: list[str]) -> MaterializeResult:
         run_id = context.run.run_id
         try:
             with warehouse.connect() as conn:
-                if context.run.tags.get(PLANNED_TAG) != "true":
-                    invalidate(conn)  # raw changes outside `brw run`'s plan: it rebuilds everything next
                 mapping = warehouse.load_mapping()
                 if mapping is not None and mapping.table(source.name) is not None:
                     from pipelines.mapping import validate
 
                     validate(conn, mapping, warehouse.source_path, tables=[source.name])
                     context.log.info(f"{source.name}: read through the mapping {mapping.path}")
+                # fingerprinted before reading: a file changed meanwhile is loaded again next time
+                load_code = code_fingerprints()["load"]
+                content, loaded = source_fingerprints(warehouse.source_path, mapping, load_code)[source.name]
                 result = load_source(conn, source, warehouse.source_path, run_id, log=context.log.info,
-                                     only_files=files or None, as_of=run_as_of(context, warehouse),
+                                     only_files=files or None, as_of=options.as_of_date(warehouse),
                                      mapping=mapping)
+                write_record(conn, {f"source:{source.name}": loaded, f"content:{source.name}": content,
+                                    "load_code": load_code}, run_id)
                 samples = quarantine_samples(conn, [f.source_file for f in result.files], source=source.name)
                 check_results = [checks.rows_reconcile(conn, source.name, run_id),
                                  checks.quarantine_rate(conn, source.name, run_id)]
@@ -115,13 +121,15 @@ def build_ingest_asset(source: Source, input_key: AssetKey | None = None) -> Ass
         def _ingest_landing(
             context: AssetExecutionContext, warehouse: WarehouseResource, config: LandingFilesConfig
         ) -> MaterializeResult:
-            return load(context, warehouse, config.files)
+            return load(context, warehouse, config, config.files)
 
         return _ingest_landing
 
     @asset(**common)
-    def _ingest_file(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        return load(context, warehouse, [])
+    def _ingest_file(
+        context: AssetExecutionContext, warehouse: WarehouseResource, config: RunOptions
+    ) -> MaterializeResult:
+        return load(context, warehouse, config, [])
 
     return _ingest_file
 

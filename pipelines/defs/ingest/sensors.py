@@ -2,52 +2,63 @@
 depends on it — once the file has stopped growing. When the source mapping (sources.yml) maps
 kpi_measurements, the sensor watches the files its input names instead (e.g. `kpi/*.xlsx`).
 
-The cursor (kept in the Dagster instance, so it survives restarts) holds, per file name, the
-(size, mtime) seen at the last tick and the one last requested. A file is requested when it
-looks the same on two consecutive ticks and differs from what was last requested; a file still
-being written changes between ticks and waits.
+What counts as loaded is what the warehouse says: the size and mtime of every landing file when it
+was loaded (`audit.loaded_files`), read from the published read copy (pipelines.read_copy), never
+from the warehouse itself, which a run may be writing. So files that `brw run`, a schedule or
+the UI loaded are not requested again. The cursor (kept in the Dagster instance) holds the
+signatures seen at the last tick and the ones requested since, until the read copy shows them
+loaded: a file is requested when it looks the same on two consecutive ticks (a file still being
+written changes between ticks and waits), is not loaded as it is, and was not requested as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
 from pipelines.defs.ingest.jobs import LANDING_OP, landing_refresh
 from pipelines.defs.resources import WarehouseResource
-from pipelines.load import landing_signatures
+from pipelines.fingerprints import LANDING_SOURCE, landing_signatures_by_path, unloaded_files
 
 
 def watched(warehouse: WarehouseResource) -> tuple[str, dict[str, list[int]]]:
-    """(what is watched, in words; {file: [size, mtime_ns]}) for the KPI measurements."""
-    from pipelines.load.contract import SOURCES_BY_NAME
-    from pipelines.mapping import input_signatures
-
+    """(what is watched, in words; {path in the source directory: [size, mtime_ns]})."""
     mapping = warehouse.load_mapping()
-    table_map = mapping.table("kpi_measurements") if mapping is not None else None
-    if table_map is not None:
-        if table_map.absent:
-            return "nothing (kpi_measurements is absent in the mapping)", {}
-        return (f"{table_map.input.file} in {warehouse.source_dir}",
-                input_signatures(warehouse.source_path, "kpi_measurements", table_map))
-    folder = warehouse.source_path / SOURCES_BY_NAME["kpi_measurements"].path
-    return str(folder), landing_signatures(folder)
+    table_map = mapping.table(LANDING_SOURCE.name) if mapping is not None else None
+    if table_map is not None and table_map.absent:
+        return f"nothing ({LANDING_SOURCE.name} is absent in the mapping)", {}
+    what = (f"{table_map.input.file} in {warehouse.source_dir}" if table_map is not None
+            else str(warehouse.source_path / LANDING_SOURCE.path))
+    return what, landing_signatures_by_path(warehouse.source_path, mapping)
 
 
-def evaluate(current: dict[str, list[int]] | Path, cursor: str | None) -> tuple[list[str], str]:
-    """(stable new-or-changed file names to load, new cursor). `current`: the watched files'
-    signatures (a folder: its landing files)."""
+def loaded(warehouse: WarehouseResource) -> dict[str, tuple[int, int]]:
+    """{label: (size, mtime_ns)} of the landing files loaded, as the read copy says (none without one)."""
+    from pipelines.load import connect
+    from pipelines.load.landing import loaded_signatures
+    from pipelines.read_copy import read_copy_path
+
+    copy = read_copy_path(warehouse.path)
+    if not copy.exists():
+        return {}
+    with contextlib.closing(connect(copy, read_only=True)) as conn:
+        return loaded_signatures(conn)
+
+
+def evaluate(current: dict[str, list[int]], loaded_files: dict[str, tuple[int, int]],
+             cursor: str | None) -> tuple[list[str], str]:
+    """(stable files, not loaded or requested as they are, to load; the new cursor)."""
     state = json.loads(cursor) if cursor else {}
     seen, requested = state.get("seen", {}), state.get("requested", {})
-    if isinstance(current, Path):
-        current = landing_signatures(current)
+    unloaded = set(unloaded_files(current, loaded_files))
     ready = sorted(
-        name for name, sig in current.items() if seen.get(name) == sig and requested.get(name) != sig
+        name for name, sig in current.items() if seen.get(name) == sig and name in unloaded and requested.get(name) != sig
     )
-    requested = {name: sig for name, sig in requested.items() if name in current}
+    # a request is remembered until the read copy shows the file loaded (or the file is gone)
+    requested = {name: sig for name, sig in requested.items() if name in unloaded and current.get(name) == sig}
     requested.update({name: current[name] for name in ready})
     return ready, json.dumps({"seen": current, "requested": requested}, sort_keys=True)
 
@@ -61,11 +72,11 @@ def evaluate(current: dict[str, list[int]] | Path, cursor: str | None) -> tuple[
 )
 def kpi_landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource) -> SensorResult | SkipReason:
     what, current = watched(warehouse)
-    ready, cursor = evaluate(current, context.cursor)
+    ready, cursor = evaluate(current, loaded(warehouse), context.cursor)
     if not ready:
         context.update_cursor(cursor)
-        return SkipReason(f"no complete new or changed file in {what}")
-    key = hashlib.sha256(json.dumps({n: json.loads(cursor)["requested"][n] for n in ready}).encode()).hexdigest()[:16]
+        return SkipReason(f"no complete file in {what} that is not loaded yet")
+    key = hashlib.sha256(json.dumps({n: current[n] for n in ready}).encode()).hexdigest()[:16]
     return SensorResult(
         run_requests=[
             RunRequest(

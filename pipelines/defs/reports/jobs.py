@@ -2,7 +2,7 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from pipelines.defs.transform.assets import FULL_REFRESH_TAG
+from pipelines.defs.options import RunOptions, options_run_config
 
 BOARD_CYCLE_JOB = "monthly_board_cycle"
 
@@ -10,5 +10,5 @@ board_cycle = define_asset_job(
     BOARD_CYCLE_JOB,
     selection=AssetSelection.all(),
     description="Full rebuild as of the first of the month (evaluation month = the month just ended), then the board pack.",
-    tags={FULL_REFRESH_TAG: "true"},
+    config=options_run_config(RunOptions(full_refresh=True)),  # launched from the UI: a full rebuild too
 )

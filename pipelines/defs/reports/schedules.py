@@ -14,4 +14,4 @@ from pipelines.defs.schedules import run_as_of_tick
     description="On the 1st: full rebuild as of that day (the month just ended is evaluated), then the board pack.",
 )
 def monthly_board_cycle(context: ScheduleEvaluationContext) -> RunRequest:
-    return run_as_of_tick("board", context)
+    return run_as_of_tick("board", context, full_refresh=True)

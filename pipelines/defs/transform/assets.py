@@ -1,4 +1,8 @@
-"""The dbt project as Dagster assets (staging, intermediate, marts, snapshots), built with tests."""
+"""The dbt project as Dagster assets (staging, intermediate, marts, snapshots), built with tests.
+
+The step hands dbt the warehouse and the as-of date through its own environment (the dbt
+resource's `env`), never this process's, and records what it built (pipelines.build_record).
+"""
 
 import os
 import shutil
@@ -6,17 +10,27 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster import AssetExecutionContext, AssetMaterialization, Output
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
+from pydantic import Field
 
-from pipelines.defs.resources import WarehouseResource, run_as_of
+from pipelines import build_record as rec
+from pipelines.defs.options import RunOptions
+from pipelines.defs.resources import BrwDbtCliResource, WarehouseResource
 from pipelines.defs.transform.project import dbt_project
-from pipelines.plan import PLANNED_TAG, invalidate
+from pipelines.fingerprints import code_fingerprints, dbt_project_fingerprint
 from pipelines.processes import pid_alive
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_AS_OF_ENV, DBT_TARGET_DIR
 
-# A run tag: a full rebuild of the incremental dbt models (the monthly board cycle sets it).
-FULL_REFRESH_TAG = "brw/full_refresh"
+
+class DbtRunOptions(RunOptions):
+    """The run options, and what `brw run` found changed in the dbt project."""
+
+    project_changes: list[str] | None = Field(
+        default=None,
+        description="The models dbt's state:modified+ selected (set by brw run): once all are built, the "
+                    "project is recorded as built. None: every model must be built first.",
+    )
 
 
 class BrwDbtTranslator(DagsterDbtTranslator):
@@ -38,36 +52,47 @@ class BrwDbtTranslator(DagsterDbtTranslator):
     name="brw_dbt",
 )
 def brw_dbt_assets(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: AssetExecutionContext, dbt: BrwDbtCliResource, warehouse: WarehouseResource, config: DbtRunOptions
 ) -> Iterator[Any]:
-    # The dbt profile reads the warehouse path from BRW_WAREHOUSE (the dbt subprocess inherits it).
-    os.environ["BRW_WAREHOUSE"] = warehouse.path
-    # The as-of date reaches dbt as an environment variable, not --vars: dbt re-parses the whole
-    # project when --vars change (~5 s), but only the files that read a changed env var.
-    os.environ[AS_OF_ENV] = run_as_of(context, warehouse).isoformat()
-    args = dbt_build_args(context.run.tags)
-    if context.run.tags.get(PLANNED_TAG) != "true":
-        with warehouse.connect() as conn:
-            invalidate(conn)  # models rebuilt outside `brw run`'s plan: it rebuilds everything next
+    as_of = config.as_of_date(warehouse).isoformat()
+    project, transform_code = dbt_project_fingerprint(), code_fingerprints()["transform"]  # what this build runs
+    record, versions = {}, {}
+    if Path(warehouse.path).exists():
+        with warehouse.connect(read_only=True) as conn:  # what the raw tables this build reads hold
+            record, _ = rec.read_record(conn)
+            versions = rec.raw_versions(conn, record)
     prune_run_folders(keep=RUN_FOLDERS_KEPT)
-    invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
+    # The dbt profile reads the warehouse path from BRW_WAREHOUSE, the as_of_date() macro the date.
+    invocation = dbt.cli(dbt_build_args(config), context=context,
+                         env={"BRW_WAREHOUSE": warehouse.path, DBT_AS_OF_ENV: as_of})
+    built = set()
+    for event in invocation.stream():
+        if isinstance(event, AssetMaterialization):
+            built.add(event.asset_key.path[-1])
+        elif isinstance(event, Output):
+            built.add(context.asset_key_for_output(event.output_name).path[-1])
+        yield event
     keep_parse_state(invocation.target_path)
+    # Record what this build built (pipelines.build_record): only what it built completely.
+    items, with_manifest = rec.dbt_build_items(
+        context.run.run_id, built, record, versions, as_of, project, transform_code, config.project_changes
+    )
+    manifest = Path(invocation.target_path) / "manifest.json"
+    with warehouse.connect() as conn:
+        rec.write_record(conn, items, context.run.run_id, manifest.read_text() if with_manifest else None)
 
 
-def dbt_build_args(run_tags: Mapping[str, str]) -> list[str]:
-    """The `dbt build` arguments of a run with these tags."""
+def dbt_build_args(options: RunOptions) -> list[str]:
+    """The `dbt build` arguments of a run with these options."""
     # dbt unit tests check the SQL, not the data: they run in CI (tests/test_dbt_unit_tests.py),
     # not in every production build, where they cost ~0.5 s each.
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if run_tags.get(FULL_REFRESH_TAG) == "true":
+    if options.full_refresh:
         args.append("--full-refresh")  # the monthly board cycle rebuilds incremental models
     return args
 
 
-AS_OF_ENV = "BRW_DBT_AS_OF"  # read by the as_of_date() macro
 RUN_FOLDERS_KEPT = 10
-_TARGET = DBT_PROJECT_DIR / "target"
 
 
 def keep_parse_state(run_target: Path) -> None:
@@ -81,19 +106,19 @@ def keep_parse_state(run_target: Path) -> None:
     state = Path(run_target) / "partial_parse.msgpack"
     if not state.exists():
         return
-    tmp = _TARGET / f".partial_parse.{os.getpid()}.tmp"
+    tmp = DBT_TARGET_DIR / f".partial_parse.{os.getpid()}.tmp"
     shutil.copyfile(state, tmp)
-    os.replace(tmp, _TARGET / "partial_parse.msgpack")
+    os.replace(tmp, DBT_TARGET_DIR / "partial_parse.msgpack")
 
 
 def prune_run_folders(keep: int) -> None:
     """dagster-dbt leaves one target folder per dbt invocation: keep only the newest few."""
     folders = sorted(
-        (p for p in _TARGET.glob("brw_dbt-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
+        (p for p in DBT_TARGET_DIR.glob("brw_dbt-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
     )
     for folder in folders[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
-    for tmp in _TARGET.glob(".partial_parse.*.tmp"):  # left by a run killed while it copied
+    for tmp in DBT_TARGET_DIR.glob(".partial_parse.*.tmp"):  # left by a run killed while it copied
         pid = tmp.name.split(".")[2]
         if not (pid.isdigit() and pid_alive(int(pid))):
             tmp.unlink(missing_ok=True)
