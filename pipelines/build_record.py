@@ -14,8 +14,8 @@ Dagster UI, a schedule, the landing sensor); `brw run` plans from this record (p
 - `dbt_project`, by the dbt step, with the manifest of that build (`audit.build_manifest`): once
   it built every model that dbt's `state:modified+` selects against the previous manifest (every
   model when there is none), the project's fingerprint and the new manifest;
-- `transform_code`, by the dbt step, when it built every model; `model:<name>`: the run that last
-  built that model;
+- `transform_code` and `dbt_vars`, by the dbt step, when it built every model (dbt's
+  state:modified does not compare vars); `model:<name>`: the run that last built that model;
 - `report:<asset>`, by the reports: their code, the as-of date and the builds of the models they
   read (REPORT_INPUTS); `publish`, by the read copy: its code and the loads and builds it copied.
 
@@ -160,6 +160,19 @@ def descendants(unique_ids, manifest_path: Path | None = None) -> set[str]:
     return {nodes[n]["name"] for n in seen if _is_model(nodes.get(n))}
 
 
+def models_of(unique_ids, manifest_path: Path | None = None) -> set[str]:
+    """Names of these nodes' models and snapshots; a data test: the models it checks."""
+    nodes, _ = dbt_graph(manifest_path)
+    names = set()
+    for uid in unique_ids:
+        node = nodes.get(uid)
+        if _is_model(node):
+            names.add(node["name"])
+        elif node is not None and node["resource_type"] == "test":
+            names |= {nodes[n]["name"] for n in node["depends_on"]["nodes"] if _is_model(nodes.get(n))}
+    return names
+
+
 def downstream_of_source(source: str, manifest_path: Path | None = None) -> set[str]:
     """The models built from raw.<source>, directly or not."""
     return descendants([f"source.brw.raw.{source}"], manifest_path)
@@ -198,10 +211,11 @@ def as_of_dependants(manifest_path: Path | None = None) -> set[str]:
 
 def dbt_build_items(
     run_id: str, built: set[str], record: dict[str, str], versions: dict[str, str], as_of: str, project: str,
-    transform_code: str, project_changes: list[str] | None, manifest_path: Path | None = None,
+    every_model: dict[str, str], project_changes: list[str] | None, manifest_path: Path | None = None,
 ) -> tuple[dict[str, str], bool]:
     """(the items a dbt step of `run_id` that built the models `built` records, whether it records
-    the project's manifest too). `versions`: the raw versions when it started; `project_changes`:
+    the project's manifest too). `versions`: the raw versions when it started; `every_model`: the
+    items recorded only when every model was built (transform_code, dbt_vars); `project_changes`:
     the models brw run found changed in the dbt project (None: not known, every model must be built)."""
     everything = all_models(manifest_path) <= built
     items = {f"model:{name}": run_id for name in sorted(built)}
@@ -209,7 +223,7 @@ def dbt_build_items(
     if as_of_dependants(manifest_path) <= built:
         items["as_of"] = as_of
     if everything:
-        items["transform_code"] = transform_code
+        items |= every_model
     new_project = record.get("dbt_project") != project
     if new_project and (everything or (project_changes is not None and set(project_changes) <= built)):
         items["dbt_project"] = project

@@ -11,7 +11,8 @@ them with the current ones (pipelines.plan).
 - The code: every file of the pipelines package (modules, templates, the stylesheet) belongs to
   the part whose outputs it shapes (CODE_PARTS), to none (NOT_OUTPUT_CODE: how runs start, the
   CLI's printout, the console, the demo generator), or else to all of them (e.g. the resources).
-- The dbt project: its own files (dbt itself says which models changed: pipelines.plan).
+- The dbt project: its own files (dbt itself says which models changed: pipelines.plan), and its
+  vars apart, which dbt does not compare.
 """
 
 from __future__ import annotations
@@ -85,6 +86,17 @@ def dbt_project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
     from pipelines.dbt_manifest import project_files
 
     return hash_parts(x for f in project_files(project_dir) for x in (str(f.relative_to(project_dir)), f.read_bytes()))
+
+
+def dbt_vars_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """The `vars` of dbt_project.yml (the thresholds, the status vocabulary): dbt's state:modified
+    does not compare them, and any model may read one."""
+    import json
+
+    import yaml
+
+    project = yaml.safe_load((Path(project_dir) / "dbt_project.yml").read_text()) or {}
+    return hash_parts([json.dumps(project.get("vars") or {}, sort_keys=True, default=str)])
 
 
 def _content(source_dir: Path, source: Source, mapping) -> list:

@@ -18,6 +18,7 @@ No record (a new warehouse), or `brw run --all`: everything. Nothing changed: no
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import tempfile
@@ -32,6 +33,7 @@ from pipelines.fingerprints import (
     LANDING_SOURCE,
     code_fingerprints,
     dbt_project_fingerprint,
+    dbt_vars_fingerprint,
     landing_signatures_by_path,
     source_fingerprints,
     unloaded_files,
@@ -124,14 +126,16 @@ def prepare_manifest(warehouse: Path, as_of: date) -> None:
 
 
 def state_modified(manifest: str, warehouse: Path, as_of: date) -> list[str]:
-    """The models and snapshots dbt's `state:modified+` selects against `manifest` (dbt ls)."""
+    """The models and snapshots dbt's `state:modified+` selects against `manifest` (dbt ls), and
+    the models a changed data test checks (building a model runs its tests)."""
     with tempfile.TemporaryDirectory(prefix="brw-dbt-state-") as state:
         Path(state, "manifest.json").write_text(manifest)
-        proc = dbt_command(["ls", "--quiet", "--output", "name", "--select", "state:modified+", "--state", state,
-                            "--resource-type", "model", "--resource-type", "snapshot"], warehouse, as_of)
+        proc = dbt_command(["ls", "--quiet", "--output", "json", "--output-keys", "unique_id",
+                            "--select", "state:modified+", "--state", state], warehouse, as_of)
     if proc.returncode != 0:
         raise RuntimeError(f"dbt ls --select state:modified+ failed:\n{proc.stdout}\n{proc.stderr}")
-    return sorted({line.strip() for line in proc.stdout.splitlines() if line.strip()})
+    selected = [json.loads(line)["unique_id"] for line in proc.stdout.splitlines() if line.startswith("{")]
+    return sorted(rec.models_of(selected))
 
 
 def _read(warehouse: Path):
@@ -205,6 +209,10 @@ def _plan_dbt_project(plan: RunPlan, record: dict, manifest: str | None, transfo
     if record.get("transform_code") != transform:
         plan.all_dbt = True
         plan.reasons.append("the dbt step's code changed: every dbt model")
+    elif record.get("dbt_vars") != dbt_vars_fingerprint():
+        plan.all_dbt = True
+        plan.reasons.append("the vars of dbt_project.yml changed (dbt's state:modified does not compare them): "
+                            "every dbt model")
     elif record.get("dbt_project") == project:
         return
     elif manifest is None:
@@ -213,7 +221,8 @@ def _plan_dbt_project(plan: RunPlan, record: dict, manifest: str | None, transfo
     else:
         plan.dbt_models = state_modified(manifest, warehouse, as_of)
         if plan.dbt_models:
-            plan.reasons.append(f"the dbt project changed: dbt state:modified+ selects {len(plan.dbt_models)} "
-                                f"models: {', '.join(plan.dbt_models)}")
+            count = f"{len(plan.dbt_models)} model" + ("s" if len(plan.dbt_models) > 1 else "")
+            plan.reasons.append(f"the dbt project changed: dbt state:modified+ selects {count}: {', '.join(plan.dbt_models)}")
         else:  # nothing dbt builds differs: the project as it is counts as built
             plan.project_as_built = (project, (DBT_TARGET_DIR / "manifest.json").read_text())
+            plan.reasons.append("the dbt project changed, but dbt state:modified+ selects no model: recorded as built")

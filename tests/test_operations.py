@@ -87,18 +87,16 @@ def test_sensor_requests_nothing_that_the_warehouse_says_was_loaded(portfolio_wa
     from pipelines.load.contract import SOURCES_BY_NAME
     from pipelines.read_copy import publish_read_copy
 
-    source = portfolio_warehouse.parent / "source"
-    cursor = None
-    for _ in range(3):
-        files, cursor = tick(source, cursor, portfolio_warehouse)
-        assert files == []
-
+    # a copy of the built warehouse and its sources, with its own read copy (the shared one may be
+    # open in this process with the dashboard's connection settings)
     source_copy, warehouse = tmp_path / "source", tmp_path / "brw.duckdb"
-    shutil.copytree(source, source_copy)
+    shutil.copytree(portfolio_warehouse.parent / "source", source_copy)
     shutil.copy(portfolio_warehouse, warehouse)
     publish_read_copy(warehouse)
-    files, cursor = tick(source_copy, cursor, warehouse)
-    assert files == []  # the copy's files keep their mtimes: loaded as they are
+    cursor = None
+    for _ in range(3):
+        files, cursor = tick(source_copy, cursor, warehouse)
+        assert files == []  # the copy's files keep their mtimes: loaded as they are
     new = source_copy / "kpi_measurements" / "2026-04-30.csv"
     touch(new, "kpi_id,measured_on,value,recorded_at\nKA,2026-04-30,1,2026-04-30T09:00:00Z\n", 5_000)
     files, cursor = tick(source_copy, cursor, warehouse)

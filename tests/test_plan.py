@@ -135,6 +135,30 @@ def test_a_moved_as_of_rebuilds_the_models_that_read_it_and_their_dependants(bui
     assert {"marts/fct_portfolio_monthly", "publish/warehouse_read_copy", "reports/board_pack"} <= chosen
 
 
+def test_a_changed_data_test_rebuilds_the_model_it_checks():
+    """dbt's state:modified+ selects a changed test itself: building its model runs it."""
+    from pipelines.build_record import dbt_graph, models_of
+
+    nodes, _ = dbt_graph()
+    test = next(uid for uid, node in nodes.items() if node["resource_type"] == "test"
+                and node["name"] == "unique_dim_kpi_kpi_id")
+    assert models_of([test, "model.brw.fct_portfolio_monthly", "exposure.brw.board_pack"]) == {
+        "dim_kpi", "fct_portfolio_monthly"}
+
+
+def test_changed_dbt_vars_rebuild_every_model(built, graph, monkeypatch):
+    """dbt's state:modified does not compare the vars (a threshold, the status vocabulary): any
+    model may read one, so every model is built again."""
+    source, warehouse = built
+    monkeypatch.setattr(run_plan, "dbt_vars_fingerprint", lambda: "a threshold changed")
+    plan = plan_run(warehouse, source, AS_OF)
+    assert plan.all_dbt and plan.reasons == [
+        "the vars of dbt_project.yml changed (dbt's state:modified does not compare them): every dbt model"
+    ]
+    everything, selected = graph
+    assert selected(plan) == everything - RAW
+
+
 @pytest.mark.parametrize(("part", "reason", "rebuilt"), [
     ("reports", "the report code changed: the alerts and the board pack", "reports"),
     ("publish", "the read copy is not the warehouse as it is, or its code changed: published again", "read copy"),

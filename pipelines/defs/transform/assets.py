@@ -18,7 +18,7 @@ from pipelines import build_record as rec
 from pipelines.defs.options import RunOptions
 from pipelines.defs.resources import BrwDbtCliResource, WarehouseResource
 from pipelines.defs.transform.project import dbt_project
-from pipelines.fingerprints import code_fingerprints, dbt_project_fingerprint
+from pipelines.fingerprints import code_fingerprints, dbt_project_fingerprint, dbt_vars_fingerprint
 from pipelines.processes import pid_alive
 from pipelines.settings import DBT_AS_OF_ENV, DBT_TARGET_DIR
 
@@ -55,7 +55,8 @@ def brw_dbt_assets(
     context: AssetExecutionContext, dbt: BrwDbtCliResource, warehouse: WarehouseResource, config: DbtRunOptions
 ) -> Iterator[Any]:
     as_of = config.as_of_date(warehouse).isoformat()
-    project, transform_code = dbt_project_fingerprint(), code_fingerprints()["transform"]  # what this build runs
+    project = dbt_project_fingerprint()  # what this build runs
+    every_model = {"transform_code": code_fingerprints()["transform"], "dbt_vars": dbt_vars_fingerprint()}
     record, versions = {}, {}
     if Path(warehouse.path).exists():
         with warehouse.connect(read_only=True) as conn:  # what the raw tables this build reads hold
@@ -75,7 +76,7 @@ def brw_dbt_assets(
     keep_parse_state(invocation.target_path)
     # Record what this build built (pipelines.build_record): only what it built completely.
     items, with_manifest = rec.dbt_build_items(
-        context.run.run_id, built, record, versions, as_of, project, transform_code, config.project_changes
+        context.run.run_id, built, record, versions, as_of, project, every_model, config.project_changes
     )
     manifest = Path(invocation.target_path) / "manifest.json"
     with warehouse.connect() as conn:
