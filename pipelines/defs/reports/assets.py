@@ -48,9 +48,10 @@ def record_report(conn, name: str, as_of: str, run_id: str) -> None:
     deps=inputs("benefit_alerts"),
     kinds={"duckdb", "csv"},
     description=(
-        "`reports/alerts_<as_of>.csv`: what is new since the previous alerts run — benefits newly "
-        "off_track, eroding, stale or exceeded, projects newly watermelon, benefits rebaselined since "
-        "then — with owners. The state compared against is kept in `audit.alert_state`."
+        "`reports/alerts_<as_of>.csv`: what is new since the previous alerts run — benefits whose status "
+        "newly needs attention (marts.dim_benefit_status.needs_attention), projects newly watermelon, "
+        "benefits rebaselined since then — with owners. The state compared against is kept in "
+        "`audit.alert_state`."
     ),
 )
 def benefit_alerts(context: AssetExecutionContext, warehouse: WarehouseResource, config: RunOptions) -> MaterializeResult:
