@@ -148,6 +148,13 @@ def all_models(manifest_path: Path | None = None) -> set[str]:
     return {n["name"] for n in nodes.values() if _is_model(n)}
 
 
+def incremental_models(manifest_path: Path | None = None) -> set[str]:
+    """Names of the incremental models (their rows outlive a build)."""
+    nodes, _ = dbt_graph(manifest_path)
+    return {n["name"] for n in nodes.values()
+            if n["resource_type"] == "model" and n.get("config", {}).get("materialized") == "incremental"}
+
+
 def descendants(unique_ids, manifest_path: Path | None = None) -> set[str]:
     """Names of the models and snapshots that are, or depend on, these nodes or sources."""
     nodes, children = dbt_graph(manifest_path)

@@ -57,6 +57,9 @@ class RunPlan:
     reports: list[str] = field(default_factory=list)  # the report assets to make again
     publish: bool = False
     project_as_built: tuple[str, str] | None = None  # (fingerprint, manifest): changed, dbt selects nothing
+    # Incremental models rebuilt from scratch: their code, the dbt step's code or the vars changed
+    # (the rows they hold were computed by other rules or have other columns).
+    full_refresh: bool = False
     last_run_id: str | None = None
 
     @property
@@ -207,22 +210,27 @@ def _plan_dbt_project(plan: RunPlan, record: dict, manifest: str | None, transfo
                       as_of: date) -> None:
     project = dbt_project_fingerprint()
     if record.get("transform_code") != transform:
-        plan.all_dbt = True
-        plan.reasons.append("the dbt step's code changed: every dbt model")
+        plan.all_dbt = plan.full_refresh = True
+        plan.reasons.append("the dbt step's code changed: every dbt model, incremental ones from scratch")
     elif record.get("dbt_vars") != dbt_vars_fingerprint():
-        plan.all_dbt = True
+        plan.all_dbt = plan.full_refresh = True
         plan.reasons.append("the vars of dbt_project.yml changed (dbt's state:modified does not compare them): "
-                            "every dbt model")
+                            "every dbt model, incremental ones from scratch")
     elif record.get("dbt_project") == project:
         return
     elif manifest is None:
-        plan.all_dbt = True
-        plan.reasons.append("the dbt project changed and no manifest of the last build was recorded: every dbt model")
+        plan.all_dbt = plan.full_refresh = True
+        plan.reasons.append("the dbt project changed and no manifest of the last build was recorded: every dbt model, "
+                            "incremental ones from scratch")
     else:
         plan.dbt_models = state_modified(manifest, warehouse, as_of)
         if plan.dbt_models:
             count = f"{len(plan.dbt_models)} model" + ("s" if len(plan.dbt_models) > 1 else "")
             plan.reasons.append(f"the dbt project changed: dbt state:modified+ selects {count}: {', '.join(plan.dbt_models)}")
+            changed_incremental = sorted(set(plan.dbt_models) & rec.incremental_models())
+            if changed_incremental:
+                plan.full_refresh = True
+                plan.reasons.append(f"incremental models among them are rebuilt from scratch: {', '.join(changed_incremental)}")
         else:  # nothing dbt builds differs: the project as it is counts as built
             plan.project_as_built = (project, (DBT_TARGET_DIR / "manifest.json").read_text())
             plan.reasons.append("the dbt project changed, but dbt state:modified+ selects no model: recorded as built")

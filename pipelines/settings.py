@@ -1,7 +1,9 @@
 """Where the sources are, where the warehouse is, and the as-of date (SPEC sections 3 and 8).
 
 Flags win over the environment (BRW_SOURCE_DIR, BRW_WAREHOUSE, BRW_AS_OF), which wins over the
-defaults: the repo's `seeds/`, `warehouse/brw.duckdb` and today.
+defaults: the repo's `seeds/`, `warehouse/brw.duckdb` and today. A source directory may pin its
+own as-of date in `as_of.yml` (`as_of: YYYY-MM-DD`): the demo in `seeds/` does, so that it tells
+its planted stories whatever day it is run; --as-of and BRW_AS_OF still win over it.
 
 Also the source rules that are settings rather than contract (SPEC section 2): the plausible
 date window (BRW_EARLIEST_DATE, default 1990-01-01, to as_of + BRW_YEARS_AHEAD years, default 30)
@@ -84,6 +86,31 @@ def links_out_allowed() -> bool:
     return _env_flag("BRW_ALLOW_LINKS_OUT")
 
 
+SOURCE_AS_OF_FILE = "as_of.yml"  # a source directory's own as-of date (the demo's)
+
+
+def source_as_of(source_dir: Path) -> date | None:
+    """The as-of date a source directory pins for itself in as_of.yml, or None."""
+    path = Path(source_dir) / SOURCE_AS_OF_FILE
+    if not path.is_file():
+        return None
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: not readable YAML ({exc})") from None
+    value = data.get("as_of") if isinstance(data, dict) else None
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise SettingsError(f"{path}: expected `as_of: YYYY-MM-DD`, found {data!r}")
+    try:
+        return parse_as_of(value)
+    except SettingsError as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+
+
 def parse_as_of(value: str) -> date:
     try:
         return date.fromisoformat(value.strip())
@@ -113,6 +140,8 @@ class Settings:
         as_of_value = as_of or env.get("BRW_AS_OF") or None
         if as_of_value is not None and not isinstance(as_of_value, date):
             as_of_value = parse_as_of(str(as_of_value))
+        if as_of_value is None:  # the source directory's own date (the demo's), else today
+            as_of_value = source_as_of(Path(source).expanduser())
         reports = Path(env.get("BRW_REPORTS_DIR") or DEFAULT_REPORTS_DIR)
         mapping_value = mapping or env.get("BRW_MAPPING") or None
         return cls(

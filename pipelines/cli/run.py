@@ -147,7 +147,7 @@ def run_config(settings: Settings, plan) -> dict:
     """The run's options (pipelines.defs.options) for every asset that takes them, and the progress logger."""
     from pipelines.defs.options import RunOptions, options_run_config
 
-    config = options_run_config(RunOptions(as_of=settings.as_of.isoformat()),
+    config = options_run_config(RunOptions(as_of=settings.as_of.isoformat(), full_refresh=plan.full_refresh),
                                 extra={"brw_dbt": {"project_changes": plan.project_changes}})
     return {**config, "loggers": {"brw_progress": {}}}
 

@@ -3,7 +3,7 @@ and write the source directory (SPEC section 2)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -18,6 +18,7 @@ from pipelines.demo.model import GeneratorState
 from pipelines.demo.portfolio import random_benefits, random_project
 from pipelines.demo.stories import plant_story_projects
 from pipelines.demo.writers import portfolio_tables, write_measurement_files, write_tables
+from pipelines.settings import SOURCE_AS_OF_FILE
 
 STORY_PROJECTS = 12  # the planted stories are PRJ-0001..PRJ-0012
 PARQUET_ABOVE_ROWS = 500_000  # measurement_format="auto": Parquet above this many rows
@@ -63,10 +64,23 @@ def generate_source_dir(out_dir: Path, projects: int = 30, years: int = 7, seed:
     say("writing projects, KPIs, benefits and delivery tables")
     counts.update(write_tables(out_dir, portfolio_tables(ctx)))
     counts.update(write_tables(out_dir, delivery_tables(ctx)))
+    write_source_as_of(out_dir, end)
     say("done")
     order = list(HEADERS) + ["kpi_measurements", "kpi_measurement_files", "restatement_rows",
                              "late_feed_rows"]
     return {k: counts[k] for k in order if k in counts}
+
+
+def write_source_as_of(out_dir: Path, end: date) -> None:
+    """Pin the demo's own as-of date (the day after its last data) in as_of.yml, so that `brw run`
+    judges it as of then on any day, unless --as-of or BRW_AS_OF says otherwise."""
+    as_of = end + timedelta(days=1)
+    (Path(out_dir) / SOURCE_AS_OF_FILE).write_text(
+        "# The date this source directory is judged as of when neither --as-of nor BRW_AS_OF is given:\n"
+        "# the day after its last data, so the demo's evaluation month is its last complete month.\n"
+        f"as_of: {as_of.isoformat()}\n",
+        encoding="utf-8",
+    )
 
 
 def _plan_portfolio(ctx: GeneratorState, projects: int, stories: bool) -> None:

@@ -1,7 +1,7 @@
 {#- Benefit x month measures of SPEC section 4 over the spine of int_benefit_months (var
     chart_lead_months months before realization to the evaluation month). A month without
-    measurements has null actual, improvement, realization and monetized value (never 0); the
-    cumulative value carries over it. The spine has every month, so row-based windows are
+    measurements, or not complete for its KPI's frequency (SPEC section 3), has null actual,
+    improvement, realization and monetized value (never 0); the cumulative value carries over it. The spine has every month, so row-based windows are
     month-based. Published as marts.fct_benefit_monthly; the status inputs read it here. -#}
 
 with months as (
@@ -12,7 +12,8 @@ with months as (
 
 actuals as (
 
-    select kpi_id, period_month, actual_value from {{ ref('int_kpi_monthly') }}
+    select kpi_id, period_month, actual_value, is_complete, measurement_count, last_measured_on
+    from {{ ref('int_kpi_monthly') }}
 
 ),
 
@@ -22,6 +23,9 @@ measured as (
         months.benefit_id,
         months.period_month,
         actuals.actual_value,
+        coalesce(actuals.measurement_count, 0) as measurement_count,
+        coalesce(actuals.is_complete, false) as is_complete_month,
+        actuals.last_measured_on,
         months.planned_pct,
         months.baseline_value,
         months.target_value,
@@ -59,6 +63,9 @@ select
     benefit_id,
     period_month,
     actual_value is not null as has_data,
+    cast(measurement_count as {{ dbt.type_bigint() }}) as measurement_count,
+    is_complete_month,
+    last_measured_on,
     cast(actual_value as {{ type_double() }}) as actual_value,
     cast(baseline_value as {{ type_double() }}) as baseline_value,
     cast(baseline_value + direction_sign * planned_pct * target_improvement as {{ type_double() }}) as planned_value,

@@ -1,6 +1,6 @@
 {#- Per valid benefit, everything its status at the evaluation month e depends on (SPEC
-    section 4): T3(e), P_e, the peak T3 since realization start, months with data in the stale
-    window, and the forecast at target (OLS of R on month index over the last 6 months with
+    section 4): T3(e), P_e, the peak T3 since realization start, months with measurements in the
+    stale window (rule 4 reads measurements, not complete months: SPEC section 3), and the forecast at target (OLS of R on month index over the last 6 months with
     data up to e, months >= realization start; null with fewer than 3 points). -#}
 
 with benefits as (
@@ -31,10 +31,10 @@ history as (
             when monthly.period_month >= benefits.realization_month then monthly.trailing_realization_pct
         end) as peak_trailing_realization_pct,
         sum(case
-            when monthly.has_data
+            when monthly.measurement_count > 0
                 and monthly.period_month > cast({{ dbt.dateadd('month', -1 * var('stale_after_months'), evaluation_month()) }} as date)
             then 1 else 0
-        end) as recent_months_with_data
+        end) as recent_measured_months
     from monthly
     inner join benefits
         on monthly.benefit_id = benefits.benefit_id
@@ -94,7 +94,7 @@ select
     at_evaluation.planned_pct,
     at_evaluation.cumulative_realized_value,
     history.peak_trailing_realization_pct,
-    coalesce(history.recent_months_with_data, 0) as recent_months_with_data,
+    coalesce(history.recent_measured_months, 0) as recent_measured_months,
     coalesce(forecast_fit.forecast_points, 0) as forecast_points,
     case
         when forecast_fit.forecast_points >= {{ var('forecast_min_points') }}

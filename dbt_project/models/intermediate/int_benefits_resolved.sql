@@ -44,7 +44,7 @@ measured_baselines as (
     select
         with_defaults.benefit_id,
         avg(monthly.actual_value) as measured_baseline,
-        count(*) as baseline_months_with_data
+        count(monthly.actual_value) as baseline_months_with_data
     from with_defaults
     inner join {{ ref('int_kpi_monthly') }} as monthly
         on monthly.kpi_id = with_defaults.kpi_id

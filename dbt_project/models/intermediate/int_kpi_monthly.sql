@@ -1,6 +1,9 @@
 {#- Monthly KPI actuals (SPEC section 3): the KPI's aggregation over the current
     (post-restatement) measurements of each month, for months up to the evaluation month.
-    `last` is the value with the greatest measured_on.
+    `last` is the value with the greatest measured_on. A month counts only when it is complete
+    for the KPI's frequency (var complete_month_last_days: a measurement in the month's last N
+    days); an incomplete month keeps its row (measurement count, last measured_on: staleness and
+    the dashboards read them) with a null actual_value, exactly like a month without data.
 
     Incremental (delete+insert on kpi_id, period_month). Each run sums up the current view per
     KPI-month - measurement count, raw rows behind it (sum of raw_rows) and latest load
@@ -28,7 +31,13 @@ definitions as (
 
     select
         kpi_id,
-        aggregation
+        aggregation,
+        frequency,
+        case frequency
+            {%- for frequency, days in var('complete_month_last_days').items() %}
+            when '{{ frequency }}' then {{ days }}
+            {%- endfor %}
+        end as complete_last_days
     from {{ ref('stg_kpi_definitions') }}
 
 ),
@@ -40,6 +49,7 @@ current_months as (
         measurements.kpi_id,
         measurements.measured_month as period_month,
         definitions.aggregation,
+        definitions.frequency,
         count(*) as measurement_count,
         cast(sum(measurements.raw_rows) as {{ dbt.type_bigint() }}) as raw_rows,
         max(measurements.last_loaded_at) as last_loaded_at
@@ -47,7 +57,7 @@ current_months as (
     inner join definitions
         on measurements.kpi_id = definitions.kpi_id
     where measurements.measured_month <= {{ evaluation_month() }}
-    group by measurements.kpi_id, measurements.measured_month, definitions.aggregation
+    group by measurements.kpi_id, measurements.measured_month, definitions.aggregation, definitions.frequency
 
 ),
 
@@ -64,6 +74,7 @@ affected_months as (
     where current_months.kpi_id is null
         or built.kpi_id is null
         or current_months.aggregation <> built.aggregation
+        or current_months.frequency <> built.frequency
         or current_months.measurement_count <> built.measurement_count
         or current_months.raw_rows <> built.raw_rows
         or current_months.last_loaded_at <> built.last_loaded_at
@@ -81,6 +92,8 @@ measurements as (
         measurements.raw_rows,
         measurements.last_loaded_at,
         definitions.aggregation,
+        definitions.frequency,
+        definitions.complete_last_days,
         row_number() over (
             partition by measurements.kpi_id, measurements.measured_month
             order by measurements.measured_on desc
@@ -95,26 +108,49 @@ measurements as (
     {%- endif %}
     where measurements.measured_month <= {{ evaluation_month() }}
 
+),
+
+aggregated as (
+
+    select
+        kpi_id,
+        measured_month as period_month,
+        max(aggregation) as aggregation,
+        max(frequency) as frequency,
+        case max(aggregation)
+            when 'sum' then sum(value)
+            when 'avg' then avg(value)
+            when 'min' then min(value)
+            when 'max' then max(value)
+            when 'last' then max(case when recency_in_month = 1 then value end)
+        end as measured_value,
+        count(*) as measurement_count,
+        max(measured_on) as last_measured_on,
+        {{ dbt.datediff(
+            'max(measured_on)',
+            dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'measured_month')),
+            'day'
+        ) }} < max(complete_last_days) as is_complete,
+        cast(sum(raw_rows) as {{ dbt.type_bigint() }}) as raw_rows,
+        max(last_loaded_at) as last_loaded_at
+    from measurements
+    group by kpi_id, measured_month
+
 )
 
 select
     kpi_id,
-    measured_month as period_month,
-    max(aggregation) as aggregation,
-    case max(aggregation)
-        when 'sum' then sum(value)
-        when 'avg' then avg(value)
-        when 'min' then min(value)
-        when 'max' then max(value)
-        when 'last' then max(case when recency_in_month = 1 then value end)
-    end as actual_value,
-    count(*) as measurement_count,
-    max(measured_on) as last_measured_on,
-    cast(sum(raw_rows) as {{ dbt.type_bigint() }}) as raw_rows,
-    max(last_loaded_at) as last_loaded_at,
+    period_month,
+    aggregation,
+    frequency,
+    case when is_complete then measured_value end as actual_value,
+    is_complete,
+    measurement_count,
+    last_measured_on,
+    raw_rows,
+    last_loaded_at,
     {{ run_started_timestamp() }} as computed_at
-from measurements
-group by kpi_id, measured_month
+from aggregated
 {%- if is_incremental() %}
 
 union all
@@ -124,7 +160,9 @@ select
     built.kpi_id,
     built.period_month,
     built.aggregation,
+    built.frequency,
     built.actual_value,
+    built.is_complete,
     cast(0 as {{ dbt.type_bigint() }}) as measurement_count,
     built.last_measured_on,
     built.raw_rows,

@@ -1,5 +1,6 @@
 {#- One row per KPI with its freshness as of the run: the latest measurement (up to as_of)
-    against the allowance for its declared frequency (var freshness_days). -#}
+    against the allowance for its declared frequency (var freshness_days), and whether its
+    evaluation month is complete (SPEC section 3: an incomplete month reads as no data). -#}
 
 {%- set allowed = var('freshness_days') %}
 
@@ -15,6 +16,14 @@ with measurements as (
 
 ),
 
+evaluation_month as (
+
+    select kpi_id, measurement_count, is_complete, last_measured_on
+    from {{ ref('int_kpi_monthly') }}
+    where period_month = {{ evaluation_month() }}
+
+),
+
 kpis as (
 
     select
@@ -26,10 +35,15 @@ kpis as (
         end as allowed_days,
         measurements.last_measured_on,
         coalesce(measurements.measurement_count, 0) as measurement_count,
-        {{ dbt.datediff('measurements.last_measured_on', as_of_date(), 'day') }} as days_since_last_measurement
+        {{ dbt.datediff('measurements.last_measured_on', as_of_date(), 'day') }} as days_since_last_measurement,
+        coalesce(evaluation_month.measurement_count, 0) as evaluation_month_measurements,
+        coalesce(evaluation_month.is_complete, false) as is_evaluation_month_complete,
+        evaluation_month.last_measured_on as evaluation_month_last_measured_on
     from {{ ref('stg_kpi_definitions') }} as definitions
     left join measurements
         on definitions.kpi_id = measurements.kpi_id
+    left join evaluation_month
+        on definitions.kpi_id = evaluation_month.kpi_id
 
 )
 
@@ -45,5 +59,9 @@ select
     cast(measurement_count as {{ dbt.type_bigint() }}) as measurement_count,
     cast(days_since_last_measurement as {{ dbt.type_bigint() }}) as days_since_last_measurement,
     cast(allowed_days as {{ dbt.type_bigint() }}) as allowed_days,
-    coalesce(days_since_last_measurement > allowed_days, true) as is_late
+    coalesce(days_since_last_measurement > allowed_days, true) as is_late,
+    {{ evaluation_month() }} as evaluation_month,
+    cast(evaluation_month_measurements as {{ dbt.type_bigint() }}) as evaluation_month_measurements,
+    is_evaluation_month_complete,
+    evaluation_month_last_measured_on
 from kpis

@@ -30,7 +30,8 @@ vocabulary as (
 
 monthly as (
 
-    select benefit_id, period_month, cumulative_planned_value from {{ ref('fct_benefit_monthly') }}
+    select benefit_id, period_month, cumulative_planned_value, is_complete_month, measurement_count
+    from {{ ref('fct_benefit_monthly') }}
 
 )
 
@@ -72,6 +73,8 @@ select
     monthly.cumulative_planned_value,
     status.annual_planned_value,
     status.last_measured_on,
+    coalesce(monthly.is_complete_month, false) as is_evaluation_month_complete,
+    coalesce(monthly.measurement_count, 0) as evaluation_month_measurements,
     cast({{ months_between(month_of('status.last_measured_on'), 'status.evaluation_month') }}
         as {{ dbt.type_bigint() }}) as months_without_measurement,
     status.months_since_close,
