@@ -46,6 +46,8 @@ STALE_AFTER_MONTHS = 3
 FORECAST_WINDOW_MONTHS = 6
 FORECAST_MIN_POINTS = 3
 DEFAULT_REVIEW_MONTHS = 24
+# SPEC section 3: a month counts when the KPI has a measurement in its last N days, by frequency
+COMPLETE_MONTH_LAST_DAYS = {"daily": 3, "weekly": 7, "monthly": 31}
 CHART_LEAD_MONTHS = 12
 ROUND_DIGITS = 9
 
@@ -161,7 +163,9 @@ def read_current_measurements(source_dir: Path, kpi_ids: list[str]) -> pd.DataFr
 # the measures
 # ------------------------------------------------------------------------------------------
 def monthly_actuals(current: pd.DataFrame, kpis: pd.DataFrame, last_month: int) -> pd.DataFrame:
-    """A_m per (kpi_id, month) for months up to the evaluation month, by the KPI's aggregation."""
+    """A_m per (kpi_id, month) for months up to the evaluation month, by the KPI's aggregation;
+    NaN when the month is not complete for the KPI's frequency (SPEC section 3). `measured` counts
+    the month's measurements (staleness reads them)."""
     df = current.copy()
     df["month"] = to_month(df["measured_on"]).astype("int64")
     df = df[df["month"] <= last_month]
@@ -177,8 +181,18 @@ def monthly_actuals(current: pd.DataFrame, kpis: pd.DataFrame, last_month: int) 
         parts.append(actual.rename("actual").reset_index())
     if not parts:
         return pd.DataFrame({"kpi_id": pd.Series([], dtype=current["kpi_id"].dtype),
-                             "month": pd.Series([], dtype="int64"), "actual": pd.Series([], dtype="float64")})
-    return pd.concat(parts, ignore_index=True)
+                             "month": pd.Series([], dtype="int64"), "actual": pd.Series([], dtype="float64"),
+                             "measured": pd.Series([], dtype="int64")})
+    out = pd.concat(parts, ignore_index=True)
+    seen = df.groupby(keys, observed=True)["measured_on"].agg(["count", "max"]).reset_index()
+    out = out.merge(seen, on=keys, how="left")
+    last = pd.to_datetime(out["max"])
+    days_to_month_end = ((last + pd.offsets.MonthEnd(0)) - last).dt.days
+    frequency = out["kpi_id"].astype(str).map(kpis.set_index("kpi_id")["frequency"])
+    complete = days_to_month_end < frequency.map(COMPLETE_MONTH_LAST_DAYS)
+    out["actual"] = out["actual"].where(complete)
+    out["measured"] = out["count"].astype("int64")
+    return out.drop(columns=["count", "max"])
 
 
 def resolve_benefits(benefits: pd.DataFrame, projects: pd.DataFrame, kpis: pd.DataFrame,
@@ -299,7 +313,7 @@ def status_of(row) -> str:
         return "not_started"
     if row.e > row.review_month:
         return "tracking_ended"
-    if row.recent_months_with_data == 0:
+    if row.recent_measured_months == 0:
         return "stale"
     if row.is_disbenefit:
         return "exceeded" if t3 > DISBENEFIT_EXCEEDED_ABOVE else "within_tolerance"
@@ -331,7 +345,8 @@ def compute_benefit_status(source_dir: Path, as_of: date) -> pd.DataFrame:
     in_realization = spine[spine["month"] >= spine["r"]]
     peak = in_realization.groupby("benefit_id")["t3"].max()
     cumulative = in_realization.groupby("benefit_id")["value"].sum(min_count=0)
-    recent = spine[spine["month"] > e - STALE_AFTER_MONTHS].groupby("benefit_id")["actual"].count()
+    recent = (spine[spine["month"] > e - STALE_AFTER_MONTHS]["measured"].fillna(0).gt(0)
+              .groupby(spine["benefit_id"]).sum())
     at_e = spine[spine["month"] == e].set_index("benefit_id")
 
     out = b.set_index("benefit_id")
@@ -340,7 +355,7 @@ def compute_benefit_status(source_dir: Path, as_of: date) -> pd.DataFrame:
     out["planned_pct"] = at_e["planned_pct"]
     out["plan_attainment"] = out["trailing_realization_pct"] / out["planned_pct"].where(out["planned_pct"] != 0)
     out["peak_trailing_realization_pct"] = peak
-    out["recent_months_with_data"] = recent.reindex(out.index).fillna(0)
+    out["recent_measured_months"] = recent.reindex(out.index).fillna(0)
     out["forecast_realization_at_target"] = forecast(spine)
     # cumulative realized value: financial benefits with a baseline, from realization start on
     # (0 before any data; null without a baseline: nothing can be measured)

@@ -98,8 +98,8 @@ def source_as_of(source_dir: Path) -> date | None:
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{path}: not readable YAML ({exc})") from None
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a date like 2026-13-01
+        raise SettingsError(f"{path}: expected `as_of: YYYY-MM-DD` ({exc})") from None
     value = data.get("as_of") if isinstance(data, dict) else None
     if isinstance(value, date):
         return value

@@ -104,3 +104,19 @@ def test_the_status_of_every_month_ends_in_the_status_of_the_evaluation_month(ju
         WHERE benefit_id = 'BX' AND period_month >= DATE '2025-12-01' ORDER BY period_month"""))
     assert months == {date(2025, 12, 1): "not_started", date(2026, 1, 1): "achieved",
                       date(2026, 2, 1): "on_track", date(2026, 3, 1): "on_track", date(2026, 4, 1): "on_track"}
+
+
+def test_the_run_summary_counts_the_kpis_whose_evaluation_month_is_incomplete(judged):
+    import io
+
+    from pipelines.cli.summaries import print_benefit_summary
+    from pipelines.settings import Settings
+
+    texts = {}
+    for as_of, path in judged.items():
+        out = io.StringIO()
+        print_benefit_summary(Settings.resolve(warehouse=path, as_of=as_of), out)
+        texts[as_of] = out.getvalue()
+    # April: KX stopped on the 19th; KA's single April reading completes a monthly KPI's month
+    assert "1 of 8 KPIs have an incomplete April 2026" in texts["2026-05-01"]
+    assert "incomplete" not in texts["2026-04-21"]

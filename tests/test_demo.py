@@ -17,10 +17,21 @@ AS_OF = "2026-11-21"
 
 @pytest.fixture(scope="module")
 def demo_warehouse(tmp_path_factory):
+    """`brw run` over seeds/ on whatever day the tests run: no --as-of, the demo's own date
+    (seeds/as_of.yml) applies."""
     warehouse = tmp_path_factory.mktemp("demo") / "brw.duckdb"
-    code = main(["run", "--source", str(SEEDS), "--warehouse", str(warehouse), "--as-of", AS_OF])
+    code = main(["run", "--source", str(SEEDS), "--warehouse", str(warehouse)])
     assert code == 0
     return warehouse
+
+
+def test_the_demo_is_judged_as_of_its_own_date_with_its_feeds_on_time(demo_warehouse):
+    assert query(demo_warehouse, "SELECT DISTINCT as_of_date::VARCHAR FROM marts.fct_benefit_status") == [(AS_OF,)]
+    # only the orphaned KPI (its feed stopped on 2026-06-30) is late; every evaluation month that
+    # has data is complete
+    assert query(demo_warehouse, "SELECT kpi_id FROM marts.dim_kpi WHERE is_late") == [("KPI-0004",)]
+    assert query(demo_warehouse, """SELECT count(*) FROM marts.dim_kpi
+        WHERE evaluation_month_measurements > 0 AND NOT is_evaluation_month_complete""") == [(0,)]
 
 
 

@@ -40,6 +40,9 @@ BENEFIT_QUERIES = {
     "owners": """SELECT status, benefit_owner, count(*) AS benefits FROM reporting.rpt_benefit_board
         GROUP BY ALL ORDER BY benefits DESC, benefit_owner NULLS LAST""",
     "invalid": "SELECT count(*) FROM marts.fct_invalid_benefits",
+    # SPEC section 3: KPIs measured in the evaluation month but not to its end (read as no data)
+    "incomplete": """SELECT count(*) FILTER (WHERE NOT is_evaluation_month_complete AND evaluation_month_measurements > 0),
+               count(*) FROM marts.dim_kpi""",
     "portfolios": """SELECT portfolio, currency, benefits_tracked, cumulative_realized_value, cumulative_planned_value,
                realized_share_of_plan
         FROM reporting.rpt_portfolio_month WHERE is_evaluation_month ORDER BY portfolio, currency""",
@@ -152,6 +155,7 @@ def _write_benefits(data: dict, out) -> None:
         more = (f", and {len(owners) - SHOWN} more owners (reporting.rpt_benefit_board)"
                 if len(owners) > SHOWN else "")
         print(f"  {stale.label} (no measurement for {months} months), by owner: {shown}{more}", file=out)
+    _write_incomplete(data["incomplete"][0], formatting.month_label(evaluation), out)
     invalid = data["invalid"][0][0]
     if invalid:
         print(f"  {formatting.count(invalid)} benefit(s) with a target that is no improvement: "
@@ -165,6 +169,14 @@ def _write_benefits(data: dict, out) -> None:
                 f"  ({formatting.count(tracked)} tracked)",
                 file=out,
             )
+
+
+def _write_incomplete(counts: tuple, month: str, out) -> None:
+    incomplete, kpis = counts
+    if incomplete:
+        print(f"  {formatting.count(incomplete)} of {formatting.count(kpis)} KPIs have an incomplete {month} "
+              "(no measurement in its last days): read as no data (marts.dim_kpi, is_evaluation_month_complete)",
+              file=out)
 
 
 def _write_delivery(data: dict, out) -> None:
