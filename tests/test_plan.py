@@ -152,8 +152,9 @@ def test_changed_dbt_vars_rebuild_every_model(built, graph, monkeypatch):
     source, warehouse = built
     monkeypatch.setattr(run_plan, "dbt_vars_fingerprint", lambda: "a threshold changed")
     plan = plan_run(warehouse, source, AS_OF)
-    assert plan.all_dbt and plan.reasons == [
-        "the vars of dbt_project.yml changed (dbt's state:modified does not compare them): every dbt model"
+    assert plan.all_dbt and plan.full_refresh and plan.reasons == [
+        "the vars of dbt_project.yml changed (dbt's state:modified does not compare them): every dbt model, "
+        "incremental ones from scratch"
     ]
     everything, selected = graph
     assert selected(plan) == everything - RAW
@@ -163,7 +164,7 @@ def test_changed_dbt_vars_rebuild_every_model(built, graph, monkeypatch):
     ("reports", "the report code changed: the alerts and the board pack", "reports"),
     ("publish", "the read copy is not the warehouse as it is, or its code changed: published again", "read copy"),
     ("load", "the ingestion code changed: every source", "sources and downstream"),
-    ("transform", "the dbt step's code changed: every dbt model", "dbt"),
+    ("transform", "the dbt step's code changed: every dbt model, incremental ones from scratch", "dbt"),
 ])
 def test_a_code_change_rebuilds_what_that_code_shapes(built, graph, monkeypatch, part, reason, rebuilt):
     """pipelines/ code, by what it shapes (pipelines.fingerprints; tests/test_fingerprints.py
@@ -210,6 +211,7 @@ def test_a_changed_model_rebuilds_what_dbt_state_modified_selects(built, copy, g
     assert plan.dbt_models == ["fct_portfolio_monthly", "rpt_portfolio_month"]
     assert plan.reasons == ["the dbt project changed: dbt state:modified+ selects 2 models: "
                             "fct_portfolio_monthly, rpt_portfolio_month"]
+    assert not plan.full_refresh  # no incremental model among them
     _, selected = graph
     assert selected(plan) == {"marts/fct_portfolio_monthly", "reporting/rpt_portfolio_month",
                               "reports/board_pack", "publish/warehouse_read_copy"}
@@ -220,6 +222,26 @@ def test_a_changed_model_rebuilds_what_dbt_state_modified_selects(built, copy, g
     assert plan_run(copy, source, AS_OF).nothing_to_do
 
 
+def test_a_changed_incremental_model_is_rebuilt_from_scratch(built, copy, monkeypatch):
+    """Rows an incremental model holds were computed by its old SQL (other columns, another
+    rule): when its code changed, the build is a full refresh, and the run config says so."""
+    from pipelines.cli.run import run_config
+    from pipelines.settings import Settings
+
+    source, _ = built
+    conn = duckdb.connect(str(copy))
+    manifest = json.loads(conn.execute("SELECT manifest FROM audit.build_manifest").fetchone()[0])
+    manifest["nodes"]["model.brw.int_kpi_monthly"]["raw_code"] += "\n-- the SQL it was built from"
+    conn.execute("UPDATE audit.build_manifest SET manifest = ?", [json.dumps(manifest)])
+    conn.close()
+    edited_project(monkeypatch)
+    plan = plan_run(copy, source, AS_OF)
+    assert "int_kpi_monthly" in plan.dbt_models and plan.full_refresh
+    assert plan.reasons[-1] == "incremental models among them are rebuilt from scratch: int_kpi_monthly"
+    config = run_config(Settings.resolve(source, copy, AS_OF), plan)
+    assert config["ops"]["brw_dbt"]["config"]["full_refresh"] is True
+
+
 def test_a_changed_dbt_project_without_a_recorded_manifest_rebuilds_every_model(built, copy, graph, monkeypatch):
     source, _ = built
     conn = duckdb.connect(str(copy))
@@ -227,8 +249,9 @@ def test_a_changed_dbt_project_without_a_recorded_manifest_rebuilds_every_model(
     conn.close()
     edited_project(monkeypatch)
     plan = plan_run(copy, source, AS_OF)
-    assert plan.all_dbt and plan.reasons == [
-        "the dbt project changed and no manifest of the last build was recorded: every dbt model"
+    assert plan.all_dbt and plan.full_refresh and plan.reasons == [
+        "the dbt project changed and no manifest of the last build was recorded: every dbt model, "
+        "incremental ones from scratch"
     ]
     everything, selected = graph
     assert selected(plan) == everything - RAW
