@@ -258,6 +258,17 @@ def _peer_statuses(source: Path, as_of: date) -> dict[str, str]:
     return dict(zip(peer.benefit_id, peer.status))
 
 
+def test_seed_stories_hold_when_the_demo_is_judged_after_its_feeds_end():
+    """As of 2026-12-01 the evaluation month is November, which the feeds cover only to the 19th:
+    under the complete-month rule (SPEC section 3) November reads as no data for the daily and
+    weekly KPIs, so no `sum` KPI collapses and the planted stories keep their statuses (before
+    the rule: BEN-0007 read eroding, BEN-0024 achieved at 101 %, eroding 4 and achieved 18)."""
+    st = _peer_statuses(SEEDS, date(2026, 12, 1))
+    assert {name: st.get(STORIES[name]) for name in PROMISED_STATUS} == PROMISED_STATUS
+    counts = pd.Series(st).value_counts()
+    assert counts["eroding"] == 1 and counts["achieved"] == 13
+
+
 def test_seed_stories_hold():
     st = _peer_statuses(SEEDS, date(2026, 11, 21))
     assert {name: st.get(STORIES[name]) for name in PROMISED_STATUS} == PROMISED_STATUS
