@@ -113,10 +113,10 @@ def test_a_changed_file_rebuilds_it_and_what_depends_on_it(built, graph, tmp_pat
     everything, selected = graph
     assert everything - selected(plan) == {
         "raw/projects", "raw/kpi_definitions", "raw/kpi_measurements", "raw/financials", "raw/milestones",
-        "raw/status_reports", "raw/raid_log", "raw/change_requests",
+        "raw/status_reports", "raw/raid_log", "raw/change_requests", "raw/fx_rates",
         "staging/stg_projects", "staging/stg_kpi_definitions", "staging/stg_kpi_measurements",
         "staging/stg_financials", "staging/stg_milestones", "staging/stg_status_reports", "staging/stg_raid_log",
-        "staging/stg_change_requests",
+        "staging/stg_change_requests", "staging/stg_fx_rates", "intermediate/int_fx_rates",
         "intermediate/int_kpi_monthly", "marts/dim_kpi", "marts/dim_project",
         # the calendar runs from the date window's start, whatever the sources hold, so a benefits
         # change leaves it and the project delivery-health models built on it alone
@@ -268,7 +268,8 @@ def test_a_planned_run_reads_only_the_changed_file_and_records_what_it_built(bui
     out = capsys.readouterr().out
     assert "plan: changed since the last run: projects.csv\n" in out
     assert "plan: checked again against the sources they reference: benefits.csv, benefit_plan.csv, " in out
-    assert re.search(r"not read, unchanged since they were loaded: kpi_definitions.csv, kpi_measurements/\n", out)
+    assert re.search(r"not read, unchanged since they were loaded: kpi_definitions.csv, kpi_measurements/, "
+                     r"fx_rates.csv\n", out)
     last_run = query(copy, "SELECT run_id FROM audit.build_state WHERE item = 'source:projects'")[0][0]
     files = {f for (f,) in query(copy, "SELECT source_file FROM audit.load_audit WHERE run_id = ?", [last_run])}
     # projects.csv and the files whose rows reference projects; the landing folder has nothing new
