@@ -1,4 +1,5 @@
-"""Sidebar filters shared by every page: portfolio, programme, business unit, owner, currency.
+"""Sidebar filters shared by every page: portfolio, programme, business unit, owner, currency
+(default: all currencies in the reporting currency; or one original currency).
 
 Drawn once by app.py before the page runs; widget keys live in st.session_state, so a choice
 stays when the user moves between pages.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.queries import BENEFIT_BOARD, PROJECT_BOARD, Filters, query
+from dashboards.queries import BENEFIT_BOARD, PROJECT_BOARD, Filters, query, reporting_currency
 from dashboards.queries.delivery import currencies as register_currencies
 
 
@@ -27,10 +28,14 @@ def sidebar_filters() -> Filters:
         programmes = st.multiselect("Programme", sorted(scope["programme"].dropna().unique()), key="f_programme")
         units = st.multiselect("Business unit", sorted(scope["business_unit"].dropna().unique()), key="f_unit")
         chosen_owners = st.multiselect("Benefit owner", owners["benefit_owner"].tolist(), key="f_owner")
-        codes = currencies["currency"].tolist() or ["GBP"]
+        reporting = reporting_currency()
+        codes = currencies["currency"].tolist()
         currency = st.selectbox(
-            "Currency of money figures", codes, key="f_currency",
-            help="Amounts are never added across currencies: pick which projects' money to show.",
+            "Currency of money figures", [None, *codes], key="f_currency",
+            format_func=lambda code: f"All, in {reporting}" if code is None else f"{code} only (original amounts)",
+            help=f"All: every project's money converted to {reporting} at the monthly rates of fx_rates.csv "
+                 "(an amount without a rate shows as \"no rate\", never as 0). A currency: only the projects "
+                 "in it, in their own amounts. Amounts are never added across currencies unconverted.",
         )
     filters = Filters(tuple(portfolios), tuple(programmes), tuple(units), tuple(chosen_owners), currency)
     st.session_state["filters"] = filters

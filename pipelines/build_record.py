@@ -10,7 +10,7 @@ Dagster UI, a schedule, the landing sensor); `brw run` plans from this record (p
   downstream of that source was built from; recorded only when the step built all of them, so a
   partial selection leaves the rest to rebuild;
 - `as_of`, by the dbt step: the as-of date, when it built every model that reads it and their
-  dependants;
+  dependants; `reporting_currency` likewise (BRW_REPORTING_CURRENCY, the reporting_currency() macro);
 - `dbt_project`, by the dbt step, with the manifest of that build (`audit.build_manifest`): once
   it built every model that dbt's `state:modified+` selects against the previous manifest (every
   model when there is none), the project's fingerprint and the new manifest;
@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS {MANIFEST_TABLE} (
 );
 """
 AS_OF_MACROS = ("macro.brw.as_of_date",)
+REPORTING_CURRENCY_MACROS = ("macro.brw.reporting_currency",)
 # What each report reads: the asset keys of the dbt models (snap_benefits: the old → new values of
 # a rebaseline).
 REPORT_INPUTS = {
@@ -188,6 +189,16 @@ def downstream_of_source(source: str, manifest_path: Path | None = None) -> set[
 def as_of_models(manifest_path: Path | None = None) -> tuple[str, ...]:
     """Names of the dbt models that read the as-of date (through as_of_date(), directly or via
     another macro), from the manifest's macro dependencies."""
+    return models_reading(AS_OF_MACROS, manifest_path)
+
+
+def reporting_currency_models(manifest_path: Path | None = None) -> tuple[str, ...]:
+    """Names of the dbt models that read the reporting currency (reporting_currency())."""
+    return models_reading(REPORTING_CURRENCY_MACROS, manifest_path)
+
+
+def models_reading(macros_read: tuple[str, ...], manifest_path: Path | None = None) -> tuple[str, ...]:
+    """Names of the dbt models that call one of these macros, directly or via another macro."""
     path = Path(manifest_path or DBT_PROJECT_DIR / "target" / "manifest.json")
     manifest = json.loads(path.read_text())
     macros = manifest["macros"]
@@ -198,7 +209,7 @@ def as_of_models(manifest_path: Path | None = None) -> tuple[str, ...]:
             macro = stack.pop()
             if macro in seen:
                 continue
-            if macro in AS_OF_MACROS:
+            if macro in macros_read:
                 return True
             seen.add(macro)
             stack.extend(macros.get(macro, {}).get("depends_on", {}).get("macros", []))
@@ -211,24 +222,36 @@ def as_of_models(manifest_path: Path | None = None) -> tuple[str, ...]:
 
 
 def as_of_dependants(manifest_path: Path | None = None) -> set[str]:
+    return _dependants(as_of_models(manifest_path), manifest_path)
+
+
+def reporting_currency_dependants(manifest_path: Path | None = None) -> set[str]:
+    return _dependants(reporting_currency_models(manifest_path), manifest_path)
+
+
+def _dependants(models, manifest_path: Path | None = None) -> set[str]:
     nodes, _ = dbt_graph(manifest_path)
-    names = set(as_of_models(manifest_path))
+    names = set(models)
     return descendants([uid for uid, n in nodes.items() if _is_model(n) and n["name"] in names], manifest_path)
 
 
 def dbt_build_items(
     run_id: str, built: set[str], record: dict[str, str], versions: dict[str, str], as_of: str, project: str,
     every_model: dict[str, str], project_changes: list[str] | None, manifest_path: Path | None = None,
+    reporting_currency: str | None = None,
 ) -> tuple[dict[str, str], bool]:
     """(the items a dbt step of `run_id` that built the models `built` records, whether it records
     the project's manifest too). `versions`: the raw versions when it started; `every_model`: the
     items recorded only when every model was built (transform_code, dbt_vars); `project_changes`:
-    the models brw run found changed in the dbt project (None: not known, every model must be built)."""
+    the models brw run found changed in the dbt project (None: not known, every model must be built);
+    `reporting_currency`: the one the build converted to (recorded once every model reading it is built)."""
     everything = all_models(manifest_path) <= built
     items = {f"model:{name}": run_id for name in sorted(built)}
     items |= {f"built:{name}": versions[name] for name in versions if downstream_of_source(name, manifest_path) <= built}
     if as_of_dependants(manifest_path) <= built:
         items["as_of"] = as_of
+    if reporting_currency is not None and reporting_currency_dependants(manifest_path) <= built:
+        items["reporting_currency"] = reporting_currency
     if everything:
         items |= every_model
     new_project = record.get("dbt_project") != project

@@ -5,7 +5,8 @@
   from when it was loaded (audit.loaded_files): loaded again, with everything downstream.
 - A source loaded by a run that did not then build every dbt model downstream of it (a partial
   selection in the Dagster UI): those models and their dependants.
-- The as-of date moved: every dbt model that reads it, and their dependants.
+- The as-of date moved: every dbt model that reads it, and their dependants; likewise the
+  reporting currency (BRW_REPORTING_CURRENCY).
 - The dbt project changed: what dbt's own `state:modified+` selects against the manifest of the
   last recorded build (`dbt ls --state`), and their dependants; every model when no manifest
   was recorded or the dbt step's code changed.
@@ -39,7 +40,13 @@ from pipelines.fingerprints import (
     unloaded_files,
 )
 from pipelines.load.contract import SOURCES
-from pipelines.settings import DBT_AS_OF_ENV, DBT_PROJECT_DIR, DBT_TARGET_DIR
+from pipelines.settings import (
+    DBT_AS_OF_ENV,
+    DBT_PROJECT_DIR,
+    DBT_REPORTING_CURRENCY_ENV,
+    DBT_TARGET_DIR,
+    DEFAULT_REPORTING_CURRENCY,
+)
 
 REPORTS = tuple(rec.REPORT_INPUTS)  # the report assets, reports/<name>
 PUBLISH_KEY = AssetKey(["publish", "warehouse_read_copy"])
@@ -52,6 +59,7 @@ class RunPlan:
     changed_sources: list[str] = field(default_factory=list)  # loaded again, and what depends on them
     unbuilt_sources: list[str] = field(default_factory=list)  # their dbt models built again
     as_of_moved: bool = False
+    currency_changed: bool = False  # the reporting currency differs from the one the models were built in
     dbt_models: list[str] = field(default_factory=list)  # dbt state:modified+
     all_dbt: bool = False
     reports: list[str] = field(default_factory=list)  # the report assets to make again
@@ -65,7 +73,7 @@ class RunPlan:
     @property
     def builds_dbt(self) -> bool:
         return bool(self.everything or self.changed_sources or self.unbuilt_sources or self.as_of_moved
-                    or self.dbt_models or self.all_dbt)
+                    or self.currency_changed or self.dbt_models or self.all_dbt)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -83,6 +91,8 @@ class RunPlan:
             names |= rec.downstream_of_source(source)
         if self.as_of_moved:
             names |= set(rec.as_of_models())
+        if self.currency_changed:
+            names |= set(rec.reporting_currency_models())
         if self.all_dbt:
             names |= rec.all_models()
         return names
@@ -102,7 +112,8 @@ class RunPlan:
         return sorted(selection.resolve(defs.resolve_asset_graph()), key=lambda k: k.to_user_string())
 
 
-def dbt_command(args: list[str], warehouse: Path, as_of: date) -> subprocess.CompletedProcess:
+def dbt_command(args: list[str], warehouse: Path, as_of: date,
+                reporting_currency: str = DEFAULT_REPORTING_CURRENCY) -> subprocess.CompletedProcess:
     """`dbt ARGS` on the project, through the wrapper (it dies with this process), with the run's
     warehouse and as-of date in dbt's environment only: the parse it leaves in target/ is then the
     one the build's partial parse starts from (dbt parses everything again for another profile)."""
@@ -110,7 +121,7 @@ def dbt_command(args: list[str], warehouse: Path, as_of: date) -> subprocess.Com
     from pipelines.processes import PARENT_ENV, dbt_launcher, wrapper_args
 
     env = {PARENT_ENV: str(os.getpid()), "BRW_WAREHOUSE": str(warehouse), DBT_AS_OF_ENV: as_of.isoformat(),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+           DBT_REPORTING_CURRENCY_ENV: reporting_currency, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     return subprocess.run(
         [dbt_launcher(dbt_executable(), DBT_TARGET_DIR), *wrapper_args(env), *args,
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
@@ -118,23 +129,24 @@ def dbt_command(args: list[str], warehouse: Path, as_of: date) -> subprocess.Com
     )
 
 
-def prepare_manifest(warehouse: Path, as_of: date) -> None:
+def prepare_manifest(warehouse: Path, as_of: date, reporting_currency: str = DEFAULT_REPORTING_CURRENCY) -> None:
     """`dbt parse` when the manifest is older than the project's files (pipelines.dbt_manifest)."""
     from pipelines.dbt_manifest import manifest_is_current
 
     if not manifest_is_current():
-        proc = dbt_command(["parse", "--quiet"], warehouse, as_of)
+        proc = dbt_command(["parse", "--quiet"], warehouse, as_of, reporting_currency)
         if proc.returncode != 0:
             raise RuntimeError(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
 
 
-def state_modified(manifest: str, warehouse: Path, as_of: date) -> list[str]:
+def state_modified(manifest: str, warehouse: Path, as_of: date,
+                   reporting_currency: str = DEFAULT_REPORTING_CURRENCY) -> list[str]:
     """The models and snapshots dbt's `state:modified+` selects against `manifest` (dbt ls), and
     the models a changed data test checks (building a model runs its tests)."""
     with tempfile.TemporaryDirectory(prefix="brw-dbt-state-") as state:
         Path(state, "manifest.json").write_text(manifest)
         proc = dbt_command(["ls", "--quiet", "--output", "json", "--output-keys", "unique_id",
-                            "--select", "state:modified+", "--state", state], warehouse, as_of)
+                            "--select", "state:modified+", "--state", state], warehouse, as_of, reporting_currency)
     if proc.returncode != 0:
         raise RuntimeError(f"dbt ls --select state:modified+ failed:\n{proc.stdout}\n{proc.stderr}")
     selected = [json.loads(line)["unique_id"] for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -151,7 +163,8 @@ def _read(warehouse: Path):
         return record, last_run, rec.raw_versions(conn, record), loaded_signatures(conn), rec.read_manifest(conn)
 
 
-def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = False, mapping=None) -> RunPlan:
+def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = False, mapping=None,
+             reporting_currency: str = DEFAULT_REPORTING_CURRENCY) -> RunPlan:
     if everything:
         return RunPlan(True, ["--all: everything"])
     if not Path(warehouse).exists():
@@ -189,7 +202,11 @@ def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = 
     if record.get("as_of") != as_of.isoformat():
         plan.as_of_moved = True
         plan.reasons.append(f"as of moved from {record.get('as_of')} to {as_of.isoformat()}: the models that read it")
-    _plan_dbt_project(plan, record, manifest, code["transform"], Path(warehouse), as_of)
+    if record.get("reporting_currency") != reporting_currency:
+        plan.currency_changed = True
+        plan.reasons.append(f"the reporting currency changed from {record.get('reporting_currency')} to "
+                            f"{reporting_currency}: the models that convert to it")
+    _plan_dbt_project(plan, record, manifest, code["transform"], Path(warehouse), as_of, reporting_currency)
     if record.get("report_code") != code["reports"]:
         plan.reports = list(REPORTS)
         plan.reasons.append("the report code changed: the alerts and the board pack")
@@ -207,7 +224,7 @@ def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = 
 
 
 def _plan_dbt_project(plan: RunPlan, record: dict, manifest: str | None, transform: str, warehouse: Path,
-                      as_of: date) -> None:
+                      as_of: date, reporting_currency: str = DEFAULT_REPORTING_CURRENCY) -> None:
     project = dbt_project_fingerprint()
     if record.get("transform_code") != transform:
         plan.all_dbt = plan.full_refresh = True
@@ -223,7 +240,7 @@ def _plan_dbt_project(plan: RunPlan, record: dict, manifest: str | None, transfo
         plan.reasons.append("the dbt project changed and no manifest of the last build was recorded: every dbt model, "
                             "incremental ones from scratch")
     else:
-        plan.dbt_models = state_modified(manifest, warehouse, as_of)
+        plan.dbt_models = state_modified(manifest, warehouse, as_of, reporting_currency)
         if plan.dbt_models:
             count = f"{len(plan.dbt_models)} model" + ("s" if len(plan.dbt_models) > 1 else "")
             plan.reasons.append(f"the dbt project changed: dbt state:modified+ selects {count}: {', '.join(plan.dbt_models)}")

@@ -1,9 +1,12 @@
-"""Where the sources are, where the warehouse is, and the as-of date (SPEC sections 3 and 8).
+"""Where the sources are, where the warehouse is, the as-of date and the reporting currency
+(SPEC sections 3 and 8).
 
 Flags win over the environment (BRW_SOURCE_DIR, BRW_WAREHOUSE, BRW_AS_OF), which wins over the
 defaults: the repo's `seeds/`, `warehouse/brw.duckdb` and today. A source directory may pin its
 own as-of date in `as_of.yml` (`as_of: YYYY-MM-DD`): the demo in `seeds/` does, so that it tells
 its planted stories whatever day it is run; --as-of and BRW_AS_OF still win over it.
+BRW_REPORTING_CURRENCY (default GBP) is the currency every money column is also converted to
+(fx_rates.csv).
 
 Also the source rules that are settings rather than contract (SPEC section 2): the plausible
 date window (BRW_EARLIEST_DATE, default 1990-01-01, to as_of + BRW_YEARS_AHEAD years, default 30)
@@ -25,6 +28,10 @@ DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
 # than --vars, as dbt re-parses the whole project when --vars change (~5 s), but only the files
 # that read a changed env var.
 DBT_AS_OF_ENV = "BRW_DBT_AS_OF"
+# The reporting currency of a run, in dbt's environment (read by the reporting_currency() macro),
+# handed over like the as-of date.
+DBT_REPORTING_CURRENCY_ENV = "BRW_DBT_REPORTING_CURRENCY"
+DEFAULT_REPORTING_CURRENCY = "GBP"
 DEFAULT_SOURCE_DIR = REPO_ROOT / "seeds"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "brw.duckdb"
 DEFAULT_REPORTS_DIR = REPO_ROOT / "reports"
@@ -111,6 +118,15 @@ def source_as_of(source_dir: Path) -> date | None:
         raise SettingsError(f"{path}: {exc}") from None
 
 
+def parse_reporting_currency(value: str | None) -> str:
+    """The reporting currency (BRW_REPORTING_CURRENCY): 3 upper-case letters, default GBP. Money
+    columns X of the marts have X_reporting in it, converted with fx_rates.csv."""
+    code = (value or "").strip() or DEFAULT_REPORTING_CURRENCY
+    if len(code) != 3 or not (code.isascii() and code.isalpha() and code.isupper()):
+        raise SettingsError(f"BRW_REPORTING_CURRENCY={value!r} is not a 3-letter ISO 4217 code in upper case (e.g. GBP)")
+    return code
+
+
 def parse_as_of(value: str) -> date:
     try:
         return date.fromisoformat(value.strip())
@@ -125,6 +141,7 @@ class Settings:
     as_of: date | None  # None: today, decided when each run starts (long-running `dg dev`)
     reports_dir: Path = DEFAULT_REPORTS_DIR
     mapping: Path | None = None  # --mapping / BRW_MAPPING; else <source>/sources.yml when present
+    reporting_currency: str = DEFAULT_REPORTING_CURRENCY  # BRW_REPORTING_CURRENCY
 
     @classmethod
     def resolve(
@@ -150,6 +167,7 @@ class Settings:
             as_of_value,
             reports.expanduser().resolve(),
             Path(mapping_value).expanduser().resolve() if mapping_value else None,
+            parse_reporting_currency(env.get("BRW_REPORTING_CURRENCY")),
         )
 
     def export(self) -> None:
@@ -162,3 +180,4 @@ class Settings:
             os.environ["BRW_AS_OF"] = self.as_of.isoformat()
         if self.mapping is not None:
             os.environ["BRW_MAPPING"] = str(self.mapping)
+        os.environ["BRW_REPORTING_CURRENCY"] = self.reporting_currency

@@ -26,11 +26,16 @@ AS_OF = date(2025, 1, 15)
 
 AS_OF_MODELS = (
     "dim_kpi", "fct_benefit_status", "fct_project_health", "int_benefit_months", "int_benefit_status_inputs",
-    "int_calendar_months", "int_kpi_monthly", "int_project_reference_dates", "rpt_project_board",
+    "int_calendar_months", "int_fx_rates", "int_kpi_monthly", "int_project_reference_dates", "rpt_project_board",
+)
+# the models that read the reporting currency (BRW_REPORTING_CURRENCY, the reporting_currency() macro)
+REPORTING_CURRENCY_MODELS = (
+    "dim_benefit", "dim_project", "fct_benefit_status", "fct_portfolio_monthly", "fct_project_health",
+    "fct_project_health_monthly", "int_benefit_monthly_reporting", "int_fx_rates",
 )
 LAYERS = ("intermediate", "marts", "reporting")
-NAMES = ("benefit_plan", "benefits", "change_requests", "financials", "kpi_definitions", "kpi_measurements",
-         "milestones", "projects", "raid_log", "status_reports")
+NAMES = ("benefit_plan", "benefits", "change_requests", "financials", "fx_rates", "kpi_definitions",
+         "kpi_measurements", "milestones", "projects", "raid_log", "status_reports")
 STAGING = {f"staging/stg_{name}" for name in NAMES}
 RAW = {f"raw/{name}" for name in NAMES}
 REPORTS = {"reports/benefit_alerts", "reports/board_pack", "publish/warehouse_read_copy"}
@@ -108,10 +113,10 @@ def test_a_changed_file_rebuilds_it_and_what_depends_on_it(built, graph, tmp_pat
     everything, selected = graph
     assert everything - selected(plan) == {
         "raw/projects", "raw/kpi_definitions", "raw/kpi_measurements", "raw/financials", "raw/milestones",
-        "raw/status_reports", "raw/raid_log", "raw/change_requests",
+        "raw/status_reports", "raw/raid_log", "raw/change_requests", "raw/fx_rates",
         "staging/stg_projects", "staging/stg_kpi_definitions", "staging/stg_kpi_measurements",
         "staging/stg_financials", "staging/stg_milestones", "staging/stg_status_reports", "staging/stg_raid_log",
-        "staging/stg_change_requests",
+        "staging/stg_change_requests", "staging/stg_fx_rates", "intermediate/int_fx_rates",
         "intermediate/int_kpi_monthly", "marts/dim_kpi", "marts/dim_project",
         # the calendar runs from the date window's start, whatever the sources hold, so a benefits
         # change leaves it and the project delivery-health models built on it alone
@@ -131,8 +136,25 @@ def test_a_moved_as_of_rebuilds_the_models_that_read_it_and_their_dependants(bui
     everything, selected = graph
     chosen = selected(plan)
     assert {f"{layer}/{name}" for name in AS_OF_MODELS for layer in LAYERS} & everything <= chosen
-    assert chosen.isdisjoint(RAW | STAGING | {"snapshots/snap_benefits", "marts/dim_project"})
+    # dim_project converts at the evaluation month's rate (int_fx_rates reads the as-of date)
+    assert chosen.isdisjoint(RAW | STAGING | {"snapshots/snap_benefits", "marts/fct_benefit_versions"})
     assert {"marts/fct_portfolio_monthly", "publish/warehouse_read_copy", "reports/board_pack"} <= chosen
+
+
+def test_a_changed_reporting_currency_rebuilds_the_models_that_convert_to_it(built, graph):
+    from pipelines.build_record import reporting_currency_models
+
+    assert reporting_currency_models() == REPORTING_CURRENCY_MODELS
+    source, warehouse = built
+    assert plan_run(warehouse, source, AS_OF).nothing_to_do  # built in GBP, the default
+    plan = plan_run(warehouse, source, AS_OF, reporting_currency="EUR")
+    assert (plan.everything, plan.changed_sources, plan.as_of_moved, plan.currency_changed) == (False, [], False, True)
+    assert plan.reasons == ["the reporting currency changed from GBP to EUR: the models that convert to it"]
+    everything, selected = graph
+    chosen = selected(plan)
+    assert {f"{layer}/{name}" for name in REPORTING_CURRENCY_MODELS for layer in LAYERS} & everything <= chosen
+    assert {"reporting/rpt_portfolio_month", "reporting/rpt_benefit_board", "reports/board_pack"} <= chosen
+    assert chosen.isdisjoint(RAW | STAGING | {"snapshots/snap_benefits", "marts/dim_kpi"})
 
 
 def test_a_changed_data_test_rebuilds_the_model_it_checks():
@@ -269,7 +291,8 @@ def test_a_planned_run_reads_only_the_changed_file_and_records_what_it_built(bui
     out = capsys.readouterr().out
     assert "plan: changed since the last run: projects.csv\n" in out
     assert "plan: checked again against the sources they reference: benefits.csv, benefit_plan.csv, " in out
-    assert re.search(r"not read, unchanged since they were loaded: kpi_definitions.csv, kpi_measurements/\n", out)
+    assert re.search(r"not read, unchanged since they were loaded: kpi_definitions.csv, kpi_measurements/, "
+                     r"fx_rates.csv\n", out)
     last_run = query(copy, "SELECT run_id FROM audit.build_state WHERE item = 'source:projects'")[0][0]
     files = {f for (f,) in query(copy, "SELECT source_file FROM audit.load_audit WHERE run_id = ?", [last_run])}
     # projects.csv and the files whose rows reference projects; the landing folder has nothing new

@@ -144,6 +144,24 @@ def vocabulary() -> Vocabulary:
                                 thresholds.itertuples(index=False, name=None))
 
 
+def reporting_currency() -> str:
+    """The currency the published warehouse converted its _reporting amounts to (marts.dim_project,
+    built with BRW_REPORTING_CURRENCY); before a build (or with an empty register) the setting."""
+    from pipelines.settings import SettingsError, parse_reporting_currency
+
+    try:
+        frame = query("SELECT any_value(reporting_currency) AS currency FROM marts.dim_project")
+        code = frame["currency"].iloc[0] if not frame.empty else None
+    except duckdb.Error:  # a warehouse built before the reporting currency existed
+        code = None
+    if isinstance(code, str) and code:
+        return code
+    try:
+        return parse_reporting_currency(os.environ.get("BRW_REPORTING_CURRENCY"))
+    except SettingsError:
+        return "GBP"
+
+
 def threshold_text(name: str) -> str:
     """A rule threshold as a sentence quotes it: 0.85, 60, 3."""
     return plain_value(float(vocabulary().threshold(name)))
@@ -157,7 +175,43 @@ class Filters:
     programmes: tuple[str, ...] = ()
     business_units: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
+    # None: every currency, each amount in the reporting currency (the X_reporting columns); a
+    # code: only the projects and benefits in that currency, with their original amounts.
     currency: str | None = None
+
+    def money(self, col: str) -> str:
+        """The column to show for the money column `col`: `col` itself for one original
+        currency, `col_reporting` for all currencies in the reporting currency."""
+        return col if self.currency else f"{col}_reporting"
+
+    def currency_clause(self, alias: str) -> tuple[str, list]:
+        """SQL condition keeping the rows whose money is shown (alias.currency = the chosen
+        one; TRUE for all currencies in the reporting currency), with its parameters."""
+        if not self.currency:
+            return "TRUE", []
+        return f"{alias}.currency = ?", [self.currency]
+
+    def shown_currency(self, reporting: str) -> str:
+        """The currency the money figures are in: the chosen one, else the reporting currency
+        (`queries.reporting_currency()`)."""
+        return self.currency or reporting
+
+    def money_sum(self, alias: str, col: str, empty_is_zero: bool = False) -> str:
+        """SQL aggregate adding up `col` of `alias` as shown: in the reporting currency, null as
+        soon as one amount has no rate (a total missing some of its parts never reads as the
+        total: show "no rate"); `empty_is_zero`: 0 when there is nothing to add (else null)."""
+        shown = f"{alias}.{self.money(col)}"
+        total = f"coalesce(sum({shown}), 0)" if empty_is_zero else f"sum({shown})"
+        if self.currency:
+            return total
+        return f"CASE WHEN bool_or({alias}.{col} IS NOT NULL AND {shown} IS NULL) THEN NULL ELSE {total} END"
+
+    def rate_missing(self, alias: str, col: str) -> str:
+        """SQL aggregate: true when an amount of `col` is left without its reporting value (all
+        currencies only; always false for one original currency)."""
+        if self.currency:
+            return "FALSE"
+        return f"coalesce(bool_or({alias}.{col} IS NOT NULL AND {alias}.{col}_reporting IS NULL), FALSE)"
 
     def project_clause(self, alias: str) -> tuple[str, list]:
         """SQL condition on the portfolio, programme and business unit columns of `alias` (a

@@ -53,7 +53,7 @@ def realization_trend(filters: Filters) -> pd.DataFrame:
         return query(
             f"""SELECT portfolio, period_month, realized_value, planned_monetized_value AS planned_value,
                    cumulative_realized_value, cumulative_planned_value
-            FROM reporting.rpt_portfolio_month t WHERE {where} AND t.currency = ?
+            FROM reporting.rpt_portfolio_month t WHERE {where} AND t.currency = ? AND NOT t.is_reporting_total
             ORDER BY period_month, portfolio""",
             (*params, filters.currency),
         )

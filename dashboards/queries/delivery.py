@@ -4,8 +4,10 @@ watermelons, earned value, client margin, RAID aging and the monthly health hist
 Projects come from the project board (reporting.rpt_project_board: register, health and benefit
 totals in one row), the history from marts.fct_project_health_monthly. Every function takes the
 sidebar Filters: portfolio, programme and business unit through `project_clause`, the benefit
-owner wherever benefits are involved. Money columns are returned only for projects in the chosen
-currency: amounts are never added across currencies.
+owner wherever benefits are involved. Money follows the sidebar's currency (Filters.money,
+currency_clause): by default every project's amounts in the reporting currency (the _reporting
+columns, null with fx_rate_missing when a rate is missing); with one currency chosen, only the
+projects in it with their original amounts. Amounts are never added across currencies unconverted.
 """
 
 from __future__ import annotations
@@ -119,24 +121,36 @@ def performance_indices(filters: Filters) -> pd.DataFrame:
     )
 
 
-def margin_leakage(filters: Filters, currency: str | None) -> pd.DataFrame:
-    """Client projects in the chosen currency: planned vs forecast margin and the leakage."""
+MARGIN_MONEY = ("margin_leakage", "planned_margin", "forecast_margin", "unbilled_approved_change_cost",
+                "approved_change_cost", "contract_value", "budget_at_completion")
+
+
+def margin_leakage(filters: Filters, currency: str | None = None) -> pd.DataFrame:
+    """Client projects whose money is shown (Filters.currency: all, in the reporting currency, or
+    one currency): planned vs forecast margin and the leakage, the money columns under their own
+    names in the shown currency; `currency` is each project's own, fx_rate_missing marks a
+    project whose amounts have no rate. (`currency`: unused, the sidebar's Filters decide.)"""
     source, params = _health_from(filters)
+    in_currency, currency_params = filters.currency_clause("h")
+    money = ", ".join(f"h.{filters.money(col)} AS {col}" for col in MARGIN_MONEY)
     return query(
-        f"""SELECT h.project_id, h.project_name, h.margin_leakage, h.planned_margin, h.forecast_margin,
-               h.unbilled_approved_change_cost, h.approved_change_cost, h.pending_change_requests,
-               h.contract_value, h.budget_at_completion, h.currency
-        {source} AND h.contract_value IS NOT NULL AND h.currency = ?
-        ORDER BY h.margin_leakage DESC NULLS LAST, h.project_id""",
-        [*params, currency],
+        f"""SELECT h.project_id, h.project_name, {money}, h.pending_change_requests, h.currency,
+               {"h.fx_rate_missing" if filters.currency is None else "FALSE"} AS fx_rate_missing
+        {source} AND h.contract_value IS NOT NULL AND {in_currency}
+        ORDER BY h.{filters.money("margin_leakage")} DESC NULLS LAST, h.project_id""",
+        [*params, *currency_params],
     )
 
 
-def client_projects_in_other_currencies(filters: Filters, currency: str | None) -> int:
+def client_projects_in_other_currencies(filters: Filters, currency: str | None = None) -> int:
+    """Client projects left out because another currency is chosen (0 for all currencies).
+    (`currency`: unused, the sidebar's Filters decide.)"""
+    if filters.currency is None:
+        return 0
     source, params = _health_from(filters)
     frame = query(
         f"SELECT count(*) AS n {source} AND h.contract_value IS NOT NULL AND h.currency IS DISTINCT FROM ?",
-        [*params, currency],
+        [*params, filters.currency],
     )
     return int(frame["n"].iloc[0])
 

@@ -8,7 +8,6 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.formatting import md
-from dashboards.queries.delivery import default_currency
 from pipelines.formatting import money as format_money
 from pipelines.formatting import pct as format_pct
 from pipelines.safe_csv import frame_to_csv_bytes
@@ -55,8 +54,11 @@ def table(frame: pd.DataFrame, label: str, file_name: str, shown: pd.DataFrame |
 
 
 def currency_in_use(chosen: str | None) -> str | None:
-    """The sidebar's currency; before the sidebar has run, the register's main one."""
-    return chosen or default_currency()
+    """The currency money figures are shown in: the sidebar's one, else (all currencies, the
+    default) the reporting currency of the warehouse."""
+    from dashboards.queries import reporting_currency
+
+    return chosen or reporting_currency()
 
 
 def as_text(frame: pd.DataFrame, money=(), pct=(), currency: str | None = None, compact: bool = False):

@@ -12,7 +12,11 @@ from dashboards import queries
 from dashboards.views import common
 from pipelines.console import CONSOLE_LIMITS, QueryMemoryLimit, QueryTimeout, ReadOnlySqlError, human_size
 
-EXAMPLE = """SELECT s.status, count(*) AS benefits, sum(s.cumulative_realized_value) AS realized
+# Money is summed in the reporting currency (the _reporting columns), never across currencies as
+# they are; a benefit without a rate is counted, not silently left out of the sum as a zero.
+EXAMPLE = """SELECT s.status, any_value(s.reporting_currency) AS currency, count(*) AS benefits,
+       sum(s.cumulative_realized_value_reporting) AS realized,
+       count(*) FILTER (WHERE s.fx_rate_missing) AS benefits_without_rate
 FROM marts.fct_benefit_status s
 GROUP BY s.status
 ORDER BY benefits DESC"""

@@ -45,16 +45,17 @@ QUERIES = {
     "portfolio_value": """
         SELECT portfolio, currency, benefits_tracked, annual_planned_value, cumulative_realized_value,
                cumulative_planned_value, realized_share_of_plan, false AS is_total
-        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month
+        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month AND NOT is_reporting_total
         UNION ALL
         SELECT NULL, currency, sum(benefits_tracked), sum(annual_planned_value), sum(cumulative_realized_value),
                sum(cumulative_planned_value), sum(cumulative_realized_value) / nullif(sum(cumulative_planned_value), 0),
                true
-        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month GROUP BY currency HAVING count(*) > 1
+        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month AND NOT is_reporting_total
+        GROUP BY currency HAVING count(*) > 1
         ORDER BY currency NULLS LAST, is_total, portfolio""",
     "trend": """
         SELECT portfolio, currency, period_month, cumulative_realized_value, cumulative_planned_value
-        FROM reporting.rpt_portfolio_month WHERE cumulative_planned_value IS NOT NULL
+        FROM reporting.rpt_portfolio_month WHERE cumulative_planned_value IS NOT NULL AND NOT is_reporting_total
         ORDER BY portfolio, currency, period_month""",
     "attention": """
         SELECT status, status_label, status_tone, benefit_id, benefit_name, project_id, project_name, portfolio,

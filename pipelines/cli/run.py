@@ -60,9 +60,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from pipelines.plan import plan_run, prepare_manifest
 
         step = "dbt parse (preparing the manifest)"
-        prepare_manifest(settings.warehouse, settings.as_of)
+        prepare_manifest(settings.warehouse, settings.as_of, settings.reporting_currency)
         step = "plan (reading what the last runs built from the warehouse)"
-        plan = plan_run(settings.warehouse, settings.source_dir, settings.as_of, everything=args.all, mapping=mapping)
+        plan = plan_run(settings.warehouse, settings.source_dir, settings.as_of, everything=args.all, mapping=mapping,
+                        reporting_currency=settings.reporting_currency)
         for reason in plan.reasons:
             print(f"plan: {reason}")
         if plan.project_as_built is not None:  # the dbt project changed, but no model dbt builds did

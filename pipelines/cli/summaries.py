@@ -45,7 +45,8 @@ BENEFIT_QUERIES = {
                count(*) FROM marts.dim_kpi""",
     "portfolios": """SELECT portfolio, currency, benefits_tracked, cumulative_realized_value, cumulative_planned_value,
                realized_share_of_plan
-        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month ORDER BY portfolio, currency""",
+        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month AND NOT is_reporting_total
+        ORDER BY portfolio, currency""",
 }
 
 DELIVERY_QUERIES = {  # benefits_watermelons: the flagged benefits of each, with their status labels

@@ -16,17 +16,19 @@ from pipelines import load
 from pipelines.dbt_manifest import dbt_executable
 from pipelines.defs.transform.project import dbt_project
 from pipelines.processes import PARENT_ENV, dbt_launcher, wrapper_args
-from pipelines.settings import DBT_TARGET_DIR, Settings
+from pipelines.settings import DBT_TARGET_DIR, DEFAULT_REPORTING_CURRENCY, Settings
 
 
 class WarehouseResource(ConfigurableResource):
-    """The warehouse file, the source directory it loads from, and the run's as-of date."""
+    """The warehouse file, the source directory it loads from, the run's as-of date and the
+    reporting currency."""
 
     path: str
     source_dir: str
     as_of: str = ""  # YYYY-MM-DD; empty: the day the run starts
     reports_dir: str = ""  # where alerts and board packs are written
     mapping: str = ""  # a sources.yml elsewhere; empty: <source_dir>/sources.yml when present
+    reporting_currency: str = DEFAULT_REPORTING_CURRENCY  # BRW_REPORTING_CURRENCY: the _reporting columns
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -75,6 +77,7 @@ def resources_for(settings: Settings) -> dict[str, ConfigurableResource]:
             as_of=settings.as_of.isoformat() if settings.as_of else "",
             reports_dir=str(settings.reports_dir),
             mapping=str(settings.mapping or ""),
+            reporting_currency=settings.reporting_currency,
         ),
         "dbt": BrwDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_launcher(dbt_executable(), DBT_TARGET_DIR)),
     }

@@ -53,6 +53,16 @@ HEADERS: dict[str, list[str]] = {
         "cr_id", "project_id", "raised_on", "decided_on", "decision", "cost_impact",
         "schedule_impact_days", "billable",
     ],
+    "fx_rates.csv": ["currency", "period_month", "rate"],
+}
+
+# Monthly exchange rates of the demo (fx_rates.csv): the reporting currency and, per foreign
+# currency of the register, (rate at the start, long-run level, monthly volatility): one unit in
+# GBP, around the 2019-2026 levels.
+REPORTING_CURRENCY = "GBP"
+FX_PATHS: dict[str, tuple[float, float, float]] = {
+    "EUR": (0.86, 0.86, 0.009),
+    "USD": (0.77, 0.78, 0.014),
 }
 
 # Planted stories (stories=True): story name -> id. Stable for any seed/end as long as

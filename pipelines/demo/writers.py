@@ -12,11 +12,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.demo.catalogue import HEADERS, MEASUREMENT_COLUMNS
+from pipelines.demo.catalogue import FX_PATHS, HEADERS, MEASUREMENT_COLUMNS
 from pipelines.demo.cells import bool_cell, iso_cell, money_cell, number_cell
 from pipelines.demo.measurements import Measurements
 from pipelines.demo.model import GeneratorState
-from pipelines.demo.months import month_date
+from pipelines.demo.months import month_date, month_of
 
 
 def write_csv(path: Path, header: list[str], rows: list[list]) -> int:
@@ -65,6 +65,23 @@ def portfolio_tables(ctx: GeneratorState) -> dict[str, list[list]]:
                 plan_rows.append([b.bid, month_date(m_).isoformat(), f"{pct:g}"])
     return {"projects.csv": projects, "kpi_definitions.csv": kpis, "benefits.csv": benefits,
             "benefit_plan.csv": plan_rows}
+
+
+def fx_rate_tables(ctx: GeneratorState, seed: int) -> dict[str, list[list]]:
+    """fx_rates.csv: one unit of EUR and of USD in GBP (the reporting currency) for every month
+    from the earliest project start or the history start, whichever is first, to the month of
+    the end date. A mean-reverting random walk from its own seeded stream (the other streams are
+    untouched), rounded to 4 decimals: realistic, deterministic, never <= 0."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 4217]))
+    first = min([ctx.hist_m, *(month_of(p.start) for p in ctx.projects)])
+    months = range(first, ctx.end_m + 1)
+    rows = []
+    for currency, (start, level, vol) in FX_PATHS.items():
+        rate = start
+        for m in months:
+            rows.append([currency, month_date(m).isoformat(), f"{rate:.4f}"])
+            rate = max(0.2, rate + 0.15 * (level - rate) + vol * float(rng.standard_normal()))
+    return {"fx_rates.csv": rows}
 
 
 def write_measurement_files(ctx: GeneratorState, folder: Path, meas: Measurements,

@@ -342,6 +342,26 @@ CHANGE_REQUESTS = Source(
     references=(_project_ref(),),
 )
 
+FX_RATES = Source(
+    name="fx_rates",
+    path="fx_rates.csv",
+    key=("currency", "period_month"),
+    required=False,
+    description=(
+        "Monthly exchange rates to the reporting currency (BRW_REPORTING_CURRENCY): one unit of "
+        "`currency` in the reporting currency, per first-of-month."
+    ),
+    columns=(
+        Column("currency", "enum", values=ISO_4217, upper=True),
+        Column("period_month", "month"),
+        Column("rate", "decimal"),
+    ),
+    rules=(
+        _first_of_month("period_month"),
+        _range("rate", "rate <= 0", "must be more than 0"),
+    ),
+)
+
 # In load order: a source comes after every source it references.
 SOURCES: tuple[Source, ...] = (
     PROJECTS,
@@ -354,6 +374,7 @@ SOURCES: tuple[Source, ...] = (
     STATUS_REPORTS,
     RAID_LOG,
     CHANGE_REQUESTS,
+    FX_RATES,
 )
 
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}

@@ -1,5 +1,13 @@
 {#- One row per valid benefit with its resolved parameters (SPEC sections 4 and 7) and how
-    often its goalposts moved (fct_benefit_versions). -#}
+    often its goalposts moved (fct_benefit_versions). Value per unit and annual planned value
+    are stock values: in the reporting currency at the evaluation month's rate (dim_project). -#}
+
+{%- set annual_planned_value_sql -%}
+    case
+        when benefits.category <> 'non_financial'
+            then benefits.target_improvement * benefits.attribution_pct * benefits.value_per_unit * 12
+    end
+{%- endset %}
 
 with benefits as (
 
@@ -10,7 +18,7 @@ with benefits as (
 
 projects as (
 
-    select project_id, currency from {{ ref('dim_project') }}
+    select project_id, currency, fx_rate from {{ ref('dim_project') }}
 
 ),
 
@@ -48,16 +56,18 @@ select
     benefits.attribution_pct,
     benefits.value_per_unit,
     projects.currency,
-    cast(case
-        when benefits.category <> 'non_financial'
-            then benefits.target_improvement * benefits.attribution_pct * benefits.value_per_unit * 12
-    end as {{ type_double() }}) as annual_planned_value,
+    cast({{ annual_planned_value_sql }} as {{ type_double() }}) as annual_planned_value,
     benefits.benefit_owner,
     benefits.realization_month,
     benefits.target_month,
     benefits.review_until_month,
     coalesce(rebaselines.times_rebaselined, 0) as times_rebaselined,
-    rebaselines.last_rebaselined_at
+    rebaselines.last_rebaselined_at,
+    {#- the reporting currency (int_fx_rates, at the evaluation month's rate) -#}
+    cast({{ reporting_currency() }} as {{ dbt.type_string() }}) as reporting_currency,
+    {{ to_reporting('benefits.value_per_unit', 'projects.fx_rate') }} as value_per_unit_reporting,
+    {{ to_reporting(annual_planned_value_sql, 'projects.fx_rate') }} as annual_planned_value_reporting,
+    coalesce(projects.fx_rate is null and benefits.value_per_unit is not null, false) as fx_rate_missing
 from benefits
 inner join projects
     on benefits.project_id = projects.project_id

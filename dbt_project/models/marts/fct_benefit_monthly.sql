@@ -20,5 +20,13 @@ select
     planned_monetized_value,
     cumulative_realized_value,
     cumulative_planned_value,
-    is_realization_period
+    is_realization_period,
+    {#- the money in the reporting currency (int_benefit_monthly_reporting) -#}
+    reporting_currency,
+    monetized_value_reporting,
+    planned_monetized_value_reporting,
+    cumulative_realized_value_reporting,
+    cumulative_planned_value_reporting,
+    fx_rate_missing
 from {{ ref('int_benefit_monthly_measures') }}
+left join {{ ref('int_benefit_monthly_reporting') }} using (benefit_id, period_month)

@@ -13,6 +13,22 @@ benefits as (
 
 ),
 
+{#- the money in the reporting currency: the benefit's stock values and its cumulative value at
+    the evaluation month (dim_benefit, int_benefit_monthly_reporting) -#}
+reporting as (
+
+    select
+        dim_benefit.benefit_id,
+        dim_benefit.annual_planned_value,
+        dim_benefit.annual_planned_value_reporting,
+        monthly.cumulative_realized_value_reporting
+    from {{ ref('dim_benefit') }} as dim_benefit
+    left join {{ ref('int_benefit_monthly_reporting') }} as monthly
+        on dim_benefit.benefit_id = monthly.benefit_id
+        and monthly.period_month = {{ evaluation_month() }}
+
+),
+
 projects as (
 
     select project_id, actual_close_date from {{ ref('dim_project') }}
@@ -43,9 +59,19 @@ select
         when projects.actual_close_date is not null
             then {{ months_between(month_of('projects.actual_close_date'), month_of(as_of_date())) }}
     end as months_since_close,
-    benefits.benefit_owner
+    benefits.benefit_owner,
+    cast({{ reporting_currency() }} as {{ dbt.type_string() }}) as reporting_currency,
+    reporting.cumulative_realized_value_reporting,
+    reporting.annual_planned_value_reporting,
+    coalesce(
+        (inputs.cumulative_realized_value is not null and reporting.cumulative_realized_value_reporting is null)
+        or (reporting.annual_planned_value is not null and reporting.annual_planned_value_reporting is null),
+        false
+    ) as fx_rate_missing
 from inputs
 inner join benefits
     on inputs.benefit_id = benefits.benefit_id
 inner join projects
     on inputs.project_id = projects.project_id
+left join reporting
+    on inputs.benefit_id = reporting.benefit_id

@@ -30,6 +30,14 @@ flagged_benefits as (
     where status in {{ statuses_where('flags_benefits_watermelon') }}
     group by project_id
 
+),
+
+{#- the rate of the evaluation month of the project's currency (dim_project): the amounts as of
+    the run are positions, converted like the other stock values -#}
+rates as (
+
+    select project_id, fx_rate from {{ ref('dim_project') }}
+
 )
 
 select
@@ -70,9 +78,31 @@ select
     coalesce(health.reported_benefits_rag = 'green' and flagged_benefits.flagged_benefits > 0, false)
         as is_benefits_watermelon,
     cast(coalesce(flagged_benefits.flagged_benefits, 0) as {{ dbt.type_bigint() }}) as flagged_benefits,
-    flagged_benefits.flagged_benefit_list
+    flagged_benefits.flagged_benefit_list,
+    {#- the money in the reporting currency, at the evaluation month's rate -#}
+    cast({{ reporting_currency() }} as {{ dbt.type_string() }}) as reporting_currency,
+    {{ to_reporting('health.cost_variance', 'rates.fx_rate') }} as cost_variance_reporting,
+    {{ to_reporting('health.schedule_variance', 'rates.fx_rate') }} as schedule_variance_reporting,
+    {{ to_reporting('health.variance_at_completion', 'rates.fx_rate') }} as variance_at_completion_reporting,
+    {{ to_reporting('health.planned_margin', 'rates.fx_rate') }} as planned_margin_reporting,
+    {{ to_reporting('health.forecast_margin', 'rates.fx_rate') }} as forecast_margin_reporting,
+    {{ to_reporting('health.margin_leakage', 'rates.fx_rate') }} as margin_leakage_reporting,
+    {{ to_reporting('health.approved_change_cost', 'rates.fx_rate') }} as approved_change_cost_reporting,
+    {{ to_reporting('health.unbilled_approved_change_cost', 'rates.fx_rate') }} as unbilled_approved_change_cost_reporting,
+    rates.fx_rate is null and coalesce(
+        health.cost_variance,
+        health.schedule_variance,
+        health.variance_at_completion,
+        health.planned_margin,
+        health.forecast_margin,
+        health.margin_leakage,
+        health.approved_change_cost,
+        health.unbilled_approved_change_cost
+    ) is not null as fx_rate_missing
 from health
 left join monthly
     on health.project_id = monthly.project_id
 left join flagged_benefits
     on health.project_id = flagged_benefits.project_id
+left join rates
+    on health.project_id = rates.project_id

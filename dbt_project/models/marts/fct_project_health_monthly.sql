@@ -8,6 +8,16 @@ with health as (
     select * from {{ ref('int_project_health') }}
     where reference_kind = 'month'
 
+),
+
+{#- the rate of each month of the project's currency (int_fx_rates): a month's amounts at its rate -#}
+rates as (
+
+    select projects.project_id as rate_project_id, fx.period_month as rate_month, fx.rate
+    from {{ ref('dim_project') }} as projects
+    inner join {{ ref('int_fx_rates') }} as fx
+        on projects.currency = fx.currency
+
 )
 
 select
@@ -27,5 +37,13 @@ select
     derived_rag,
     derived_rag_reasons,
     is_watermelon,
-    cast(watermelon_streak_months as {{ dbt.type_bigint() }}) as watermelon_streak_months
+    cast(watermelon_streak_months as {{ dbt.type_bigint() }}) as watermelon_streak_months,
+    {#- the money in the reporting currency, at this month's rate -#}
+    cast({{ reporting_currency() }} as {{ dbt.type_string() }}) as reporting_currency,
+    {{ to_reporting('approved_change_cost', 'rates.rate') }} as approved_change_cost_reporting,
+    {{ to_reporting('margin_leakage', 'rates.rate') }} as margin_leakage_reporting,
+    rates.rate is null and coalesce(approved_change_cost, margin_leakage) is not null as fx_rate_missing
 from health
+left join rates
+    on health.project_id = rates.rate_project_id
+    and health.reference_month = rates.rate_month

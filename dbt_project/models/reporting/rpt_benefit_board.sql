@@ -30,7 +30,8 @@ vocabulary as (
 
 monthly as (
 
-    select benefit_id, period_month, cumulative_planned_value, is_complete_month, measurement_count
+    select benefit_id, period_month, cumulative_planned_value, cumulative_planned_value_reporting,
+        is_complete_month, measurement_count
     from {{ ref('fct_benefit_monthly') }}
 
 )
@@ -83,7 +84,15 @@ select
     benefits.times_rebaselined,
     benefits.last_rebaselined_at,
     status.evaluation_month,
-    status.as_of_date
+    status.as_of_date,
+    {#- the money in the reporting currency -#}
+    status.reporting_currency,
+    status.cumulative_realized_value_reporting,
+    monthly.cumulative_planned_value_reporting,
+    status.annual_planned_value_reporting,
+    coalesce(status.fx_rate_missing
+        or (monthly.cumulative_planned_value is not null and monthly.cumulative_planned_value_reporting is null),
+        false) as fx_rate_missing
 from status
 inner join benefits
     on status.benefit_id = benefits.benefit_id

@@ -35,6 +35,8 @@ benefits as (
         status.benefit_owner,
         status.cumulative_realized_value,
         status.annual_planned_value,
+        status.cumulative_realized_value_reporting,
+        status.annual_planned_value_reporting,
         vocabulary.is_tracked,
         vocabulary.needs_attention,
         vocabulary.closure_attention,
@@ -54,7 +56,11 @@ benefit_totals as (
         count(case when needs_attention then 1 end) as benefits_needing_attention,
         count(case when closure_attention then 1 end) as benefits_closure_attention,
         sum(cumulative_realized_value) as realized_to_date,
-        sum(annual_planned_value) as annual_planned_value
+        sum(annual_planned_value) as annual_planned_value,
+        sum(cumulative_realized_value_reporting) as realized_to_date_reporting,
+        count(case when cumulative_realized_value is not null and cumulative_realized_value_reporting is null then 1 end)
+            as realized_without_rate,
+        {{ sum_reporting('annual_planned_value', 'annual_planned_value_reporting') }} as annual_planned_value_reporting
     from benefits
     group by project_id
 
@@ -135,7 +141,29 @@ select
     health.approved_change_cost,
     health.unbilled_approved_change_cost,
     {{ evaluation_month() }} as evaluation_month,
-    {{ as_of_date() }} as as_of_date
+    {{ as_of_date() }} as as_of_date,
+    {#- the money in the reporting currency: register and delivery amounts at the evaluation
+        month's rate, the benefits' sums as their benefits convert them -#}
+    projects.reporting_currency,
+    projects.budget_at_completion_reporting,
+    projects.contract_value_reporting,
+    cast(case
+        when coalesce(benefit_totals.realized_without_rate, 0) = 0
+            then coalesce(benefit_totals.realized_to_date_reporting, 0)
+    end as {{ type_double() }}) as realized_to_date_reporting,
+    benefit_totals.annual_planned_value_reporting,
+    health.planned_margin_reporting,
+    health.forecast_margin_reporting,
+    health.margin_leakage_reporting,
+    health.approved_change_cost_reporting,
+    health.unbilled_approved_change_cost_reporting,
+    coalesce(
+        projects.fx_rate_missing
+        or health.fx_rate_missing
+        or benefit_totals.realized_without_rate > 0
+        or (benefit_totals.annual_planned_value is not null and benefit_totals.annual_planned_value_reporting is null),
+        false
+    ) as fx_rate_missing
 from projects
 left join health
     on projects.project_id = health.project_id

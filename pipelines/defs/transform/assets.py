@@ -1,6 +1,6 @@
 """The dbt project as Dagster assets (staging, intermediate, marts, snapshots), built with tests.
 
-The step hands dbt the warehouse and the as-of date through its own environment (the dbt
+The step hands dbt the warehouse, the as-of date and the reporting currency through its own environment (the dbt
 resource's `env`), never this process's, and records what it built (pipelines.build_record).
 """
 
@@ -20,7 +20,7 @@ from pipelines.defs.resources import BrwDbtCliResource, WarehouseResource
 from pipelines.defs.transform.project import dbt_project
 from pipelines.fingerprints import code_fingerprints, dbt_project_fingerprint, dbt_vars_fingerprint
 from pipelines.processes import pid_alive
-from pipelines.settings import DBT_AS_OF_ENV, DBT_TARGET_DIR
+from pipelines.settings import DBT_AS_OF_ENV, DBT_REPORTING_CURRENCY_ENV, DBT_TARGET_DIR
 
 
 class DbtRunOptions(RunOptions):
@@ -63,9 +63,12 @@ def brw_dbt_assets(
             record, _ = rec.read_record(conn)
             versions = rec.raw_versions(conn, record)
     prune_run_folders(keep=RUN_FOLDERS_KEPT)
-    # The dbt profile reads the warehouse path from BRW_WAREHOUSE, the as_of_date() macro the date.
+    # The dbt profile reads the warehouse path from BRW_WAREHOUSE, the as_of_date() macro the date,
+    # the reporting_currency() macro the reporting currency.
+    currency = warehouse.reporting_currency
     invocation = dbt.cli(dbt_build_args(config), context=context,
-                         env={"BRW_WAREHOUSE": warehouse.path, DBT_AS_OF_ENV: as_of})
+                         env={"BRW_WAREHOUSE": warehouse.path, DBT_AS_OF_ENV: as_of,
+                              DBT_REPORTING_CURRENCY_ENV: currency})
     built = set()
     for event in invocation.stream():
         if isinstance(event, AssetMaterialization):
@@ -76,7 +79,8 @@ def brw_dbt_assets(
     keep_parse_state(invocation.target_path)
     # Record what this build built (pipelines.build_record): only what it built completely.
     items, with_manifest = rec.dbt_build_items(
-        context.run.run_id, built, record, versions, as_of, project, every_model, config.project_changes
+        context.run.run_id, built, record, versions, as_of, project, every_model, config.project_changes,
+        reporting_currency=currency,
     )
     manifest = Path(invocation.target_path) / "manifest.json"
     with warehouse.connect() as conn:

@@ -123,6 +123,7 @@ COLUMN_SYNONYMS: dict[str, dict[str, float]] = {
     "schedule_impact_days": {"schedule impact": .9, "schedule days": .9, "delay days": .9, "delay": .8,
                              "days": .8, "time impact": .85},
     "billable": {"chargeable": .9, "rechargeable": .85, "billed": .8, "client funded": .8},
+    "rate": {"fx rate": .95, "exchange rate": .95, "rate to gbp": .9, "conversion rate": .9, "fx": .8},
 }
 
 # The file, folder or sheet names that hint at a contract table.
@@ -140,6 +141,7 @@ TABLE_HINTS: dict[str, tuple[str, ...]] = {
     "raid_log": ("raid log", "raid", "risks", "risk", "issues", "risk register", "risk log", "issue log",
                  "risks and issues"),
     "change_requests": ("change requests", "change request", "changes", "change log", "change control", "crs"),
+    "fx_rates": ("fx rates", "fx", "exchange rates", "exchange rate", "currency rates", "rates"),
 }
 
 # Words of the organisation → contract enum values. Phrases are normalised (lower case, words).
