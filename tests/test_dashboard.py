@@ -72,9 +72,35 @@ def test_benefit_detail_shows_the_hand_worked_numbers(app):
     assert shown["Trailing realization"] == "120%"
     assert shown["Planned by now"] == "100%"
     assert shown["Realized to date"] == "£1,540"
-    assert shown["Forecast at target"] == "104%"  # 1.0447619
+    # the target month (Dec 2025) is before the evaluation month (Mar 2026): what was measured then,
+    # not the forecast (1.0447619) drawn back into the past. T3(Dec) = (.8 + 1.0 + 1.1) / 3 = .9667
+    assert "Forecast at target" not in shown
+    assert shown["At target (Dec 2025)"] == "97%"
     monthly = app.dataframe[-1].value
     assert len(monthly) == 22 and monthly["period_month"].min().isoformat()[:10] == "2024-06-01"
+    # BA2's target (Jun 2026) is ahead: the forecast (OLS over its last months, fct_benefit_status)
+    app.selectbox(key="benefit_pick").set_value("BA2").run()
+    assert metrics(app)["Forecast at target"] == "100%"
+
+
+def test_benefit_detail_and_delivery_health_open_on_the_linked_item(portfolio_warehouse, monkeypatch):
+    """Links from the overview and the board pack: /benefit?benefit_id=… and /delivery-health?project_id=…"""
+    monkeypatch.setenv("BRW_WAREHOUSE", str(portfolio_warehouse))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["benefit_id"] = "BB6"
+    at.run()
+    open_page(at, "benefit")
+    assert at.selectbox(key="benefit_pick").value == "BB6"
+    assert at.markdown[0].value.startswith("### Self")  # BB6 Self-service share
+    at.selectbox(key="benefit_pick").set_value("BA2").run()  # the reader's own pick wins afterwards
+    assert at.selectbox(key="benefit_pick").value == "BA2" and at.query_params["benefit_id"] == "BA2"
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["project_id"] = "PB"
+    at.run()
+    open_page(at, "delivery-health")
+    assert at.selectbox(key="dh_history_project").value == "PB"
+    assert at.subheader[0].value == "Reported vs derived RAG over time"  # the linked project's history first
 
 
 def test_data_quality_page(app, portfolio_warehouse):

@@ -114,7 +114,7 @@ def _rag_matrix_section(f) -> None:
     hover = [[cell_hover(ids.iloc[i, j]) for j in range(ids.shape[1])] for i in range(ids.shape[0])]
     figure = go.Figure(
         go.Heatmap(
-            z=counts.values, x=[f"derived {c}" for c in counts.columns], y=[f"reported {r}" for r in counts.index],
+            z=counts.astype(int).values.tolist(), x=[f"derived {c}" for c in counts.columns], y=[f"reported {r}" for r in counts.index],
             text=[[f"{int(v):,}" for v in row] for row in counts.values], texttemplate="<b>%{text}</b>",
             textfont={"size": 22}, colorscale="Blues", showscale=False, customdata=hover,
             hovertemplate="%{y}, %{x}: %{z} project(s)<br>%{customdata}<extra></extra>", xgap=3, ygap=3,
@@ -137,9 +137,11 @@ def _rag_matrix_section(f) -> None:
     with right:
         level = {rag: i for i, rag in enumerate(delivery.RAG_ORDER)}
         gap = projects["derived_rag"].map(level) - projects["reported_rag"].map(level)
-        rosier = projects[(gap > 0) | projects["reported_rag"].isna()].assign(gap=gap.fillna(-1))
-        rosier = rosier.sort_values(["gap", "derived_rag", "project_id"], ascending=[False, False, True],
-                                    key=lambda c: c.map(level) if c.name == "derived_rag" else c)
+        rosier = projects[(gap > 0) | projects["reported_rag"].isna()]
+        # the widest gap first (reported green, derived red), then the worse derived RAG; no report last
+        rosier = rosier.iloc[sorted(range(len(rosier)), key=lambda i: (
+            -(gap[rosier.index[i]] if pd.notna(gap[rosier.index[i]]) else -1),
+            -level.get(rosier["derived_rag"].iloc[i], -1), rosier["project_id"].iloc[i]))]
         st.markdown("**Reported better than measured, or not reported**")
         if rosier.empty:
             st.success("Every project's report is as good as or worse than its measures.")

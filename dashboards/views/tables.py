@@ -97,7 +97,7 @@ def show(frame: pd.DataFrame, label: str, file_name: str, order: list[str], curr
     row_height = specific.pop("row_height", None)
     shown = common.as_text(frame, money=[c for c in order if c in MONEY], pct=[c for c in order if c in PCT],
                            currency=currency, compact=compact)
-    codes = [c for c in order if c in CODES and c in shown.columns]
+    codes = [c for c in CODES if c in shown.columns]
     if codes:
         shown = shown.assign(**{c: shown[c].map(code_label) for c in codes})
     config = {c: catalogue[c] for c in order if c in catalogue}
