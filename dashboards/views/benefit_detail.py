@@ -73,6 +73,35 @@ def _events(b: pd.Series) -> list[tuple[pd.Timestamp, str]]:
     return merged
 
 
+LABEL_ROW_PX, LABEL_CHAR_PX, PLOT_PX = 20, 7.5, 820  # a 13 px label's line and character; the plot's width
+
+
+def _label_rows(months: pd.DataFrame, target, events) -> list[tuple[int, bool]]:
+    """(row above the plot, anchored right) for each event label: anchored right in the last fifth of
+    the time axis (a label there would run off the chart), in the lowest row where its estimated box
+    overlaps no label placed before it."""
+    dates = [d for d in (months["period_month"].min() if not months.empty else None,
+                         months["period_month"].max() if not months.empty else None, target,
+                         *(date for date, _ in events)) if d is not None and pd.notna(d)]
+    if not dates:
+        return []
+    start, end = min(dates), max(dates)
+    span = max((end - start).days, 1)
+    placed: list[tuple[int, float, float]] = []
+    result = []
+    for date, label in events:
+        x = (date - start).days / span * PLOT_PX
+        width = LABEL_CHAR_PX * len(label) + 8
+        right = x > 0.8 * PLOT_PX
+        left_edge, right_edge = (x - width, x) if right else (x, x + width)
+        row = 0
+        while any(r == row and left_edge < b and right_edge > a for r, a, b in placed):
+            row += 1
+        placed.append((row, left_edge, right_edge))
+        result.append((row, right))
+    return result
+
+
 def _chart(b: pd.Series, months: pd.DataFrame) -> go.Figure:
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.08)
     fig.add_scatter(x=months["period_month"], y=months["actual_value"], name="actual (monthly)",
@@ -98,26 +127,19 @@ def _chart(b: pd.Series, months: pd.DataFrame) -> go.Figure:
     elif kind == "actual" and value is not None:
         fig.add_scatter(x=[target], y=[value * 100], name=f"at target ({target:%b %Y}): {pct(value)}",
                         mode="markers", marker={"color": "#e16f24", "size": 13, "symbol": "diamond"}, row=2, col=1)
-    # the events' labels sit in a row above the plot, clear of the title and of the data; a label
-    # whose date is close to the previous one's steps up a line
-    start = months["period_month"].min() if not months.empty else None
-    end = max(filter(pd.notna, [months["period_month"].max() if not months.empty else None, target]), default=None)
-    span = (end - start).days if start is not None and end is not None and end > start else 1
-    previous = None
-    row_up = 0
-    for date, label in _events(b):
+    # the events' labels sit above the plot, clear of the title and of the data: each in the lowest
+    # row where it overprints no other label (its width estimated from its length)
+    rows = _label_rows(months, target, _events(b))
+    for (date, label), (row, right) in zip(_events(b), rows):
         fig.add_vline(x=date.timestamp() * 1000, line={"color": "#57606a", "dash": "dot"})
-        close = previous is not None and (date - previous).days / span < 0.22
-        row_up = (1 - row_up) if close else 0
-        previous = date
-        right = start is not None and (date - start).days / span > 0.8  # near the right edge: label to the left
-        fig.add_annotation(x=date, y=1, xref="x", yref="paper", yanchor="bottom", yshift=2 + 20 * row_up,
-                           text=label, showarrow=False, xanchor="right" if right else "left", xshift=-2 if right else 2,
-                           font={"color": "#57606a", "size": 13})
+        fig.add_annotation(x=date, y=1, xref="x", yref="paper", yanchor="bottom", yshift=2 + LABEL_ROW_PX * row,
+                           text=label, showarrow=False, xanchor="right" if right else "left",
+                           xshift=-2 if right else 2, font={"color": "#57606a", "size": 13})
     fig.update_yaxes(title_text=plot_text(_kpi_title(b)), row=1, col=1)
     fig.update_yaxes(title_text="realization (% of target)", row=2, col=1)
-    fig.update_layout(height=640, legend={"orientation": "h", "y": -0.1}, font={"size": 15},
-                      margin={"t": 56, "l": 10, "r": 10})
+    label_rows = 1 + max((row for row, _ in rows), default=0)
+    fig.update_layout(height=620 + LABEL_ROW_PX * label_rows, legend={"orientation": "h", "y": -0.1},
+                      font={"size": 15}, margin={"t": 16 + LABEL_ROW_PX * label_rows, "l": 10, "r": 10})
     return fig
 
 
