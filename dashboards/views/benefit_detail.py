@@ -247,10 +247,10 @@ def render() -> None:
                      "has_data": None, "baseline_value": None, "target_value": None,
                      **{c: st.column_config.NumberColumn(label, format="%,.2f", width=75 if c != "improvement"
                                                          else 95) for c, label in measures.items()},
-                     "realization_pct": common.pct_column("Realization"),
+                     "realization_pct": common.pct_column("Realization", width=78),
                      "planned_pct": common.pct_column("Planned %", width=75),
                      "trailing_realization_pct": common.pct_column("3-month", help="Trailing 3-month realization",
                                                                    width=75),
-                     **{c: common.money_column(label, width=85 if c in ("monetized_value", "planned_monetized_value")
-                                               else 100) for c, label in amounts.items()},
+                     **{c: common.money_column(label, width=80 if c in ("monetized_value", "planned_monetized_value")
+                                               else 95) for c, label in amounts.items()},
                  })

@@ -45,14 +45,16 @@ def render() -> None:
     else:
         st.subheader("Quarantine by reason")
         # reasons and file names become ticks, legend entries and hover text (plotly HTML): escaped
-        shown = reasons.assign(reason=plot_series(reasons["reason"]), source_file=plot_series(reasons["source_file"]))
+        shown = reasons.assign(reason=plot_series(reasons["reason"].map(code_label)),
+                               source_file=plot_series(reasons["source_file"]))
         fig = px.bar(shown, x="rows", y="reason", color="source_file", orientation="h", height=360)
         fig.update_layout(yaxis_title=None, xaxis_title="rows quarantined", legend_title="file", font={"size": 15})
         fig.update_xaxes(tickformat=",d", **({"dtick": 1} if reasons["rows"].max() <= 10 else {}))  # whole rows
         st.plotly_chart(fig, width="stretch")
         st.subheader("Rejected rows")
-        common.table(q.quarantined_rows(), "rejected rows", "quarantine.csv",
-                     column_order=["source_file", "row_number", "reason", "column_name", "detail"], column_config={
+        rejected = q.quarantined_rows()
+        common.table(rejected, "rejected rows", "quarantine.csv",
+                     shown=rejected.assign(reason=rejected["reason"].map(code_label)), column_order=["source_file", "row_number", "reason", "column_name", "detail"], column_config={
                          "source_file": st.column_config.TextColumn("File", width=220),
                          "row_number": st.column_config.NumberColumn("Row", format="%d", width=60),
                          "reason": st.column_config.TextColumn("Reason", width=140),
