@@ -14,9 +14,20 @@ from dashboards.views import after_closure, benefit_detail, data_quality, delive
 
 st.set_page_config(page_title="Benefits Realization Warehouse", page_icon="📈", layout="wide")
 
+OVERVIEW = st.Page(overview.render, title="Portfolio overview", url_path="overview")
+
+
+def _home() -> None:
+    """The root URL opens the overview at its own address, /overview: a default page is served only at
+    the root (Streamlit ignores its url_path), so /overview would be "Page not found" were the
+    overview itself the default. Query parameters are kept."""
+    st.switch_page(OVERVIEW, query_params=st.query_params.to_dict())
+
+
 pages = {
+    "": [st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden")],
     "Benefits": [
-        st.Page(overview.render, title="Portfolio overview", url_path="overview", default=True),
+        OVERVIEW,
         st.Page(benefit_detail.render, title="Benefit detail", url_path="benefit"),
         st.Page(after_closure.render, title="After closure", url_path="after-closure"),
     ],

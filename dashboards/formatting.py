@@ -64,3 +64,23 @@ def plot_text(value) -> str:
 def plot_series(series):
     """`plot_text` over a pandas Series (missing values stay missing)."""
     return series.map(plot_text).where(series.notna(), series)
+
+
+def code_label(value) -> str:
+    """A register code as a reader sees it: 'red' → 'Red', 'no report' → 'No report', 's_curve' →
+    'S curve', 'cost_avoidance' → 'Cost avoidance' ('–' when missing). Benefit statuses have their
+    own labels in the vocabulary (queries.vocabulary().label), never this."""
+    if missing(value):
+        return MISSING
+    text = str(value).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def heading(column: str) -> str:
+    """A column name as a table heading when no better one is given: 'oldest_last_measurement' →
+    'Oldest last measurement' (ids and percentages keep their usual spelling)."""
+    words = str(column).replace("_", " ").split()
+    words = [{"id": "id", "pct": "%", "kpi": "KPI", "rag": "RAG", "cpi": "CPI", "spi": "SPI", "fx": "FX"}
+             .get(w.lower(), w) for w in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]

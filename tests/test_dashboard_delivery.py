@@ -109,8 +109,13 @@ def test_after_closure_shows_closed_projects_and_their_benefits(app_env):
     # readers see the mix in words, the vocabulary's labels in board order (the CSV keeps a count per code)
     assert pa["status_mix"] == " · ".join(f"1 {label}" for label in labels_of(app_env, *closed_mix))
 
-    # the stacked bar: one trace per status present, labelled, in board order and the vocabulary's colours
-    (mix,) = [f for f in figures(at) if f["layout"].get("barmode") == "stack"]
+    # the stacked bars: first the closed projects whose benefits need attention (PA: BA4 eroding), then,
+    # in an expander, every closed project; one trace per status present, labelled, in board order and
+    # the vocabulary's colours
+    mix, every = [f for f in figures(at) if f["layout"].get("barmode") == "stack"]
+    assert {y for t in mix["data"] for y in t["y"]} == {y for t in every["data"] for y in t["y"]} == {
+        "PA Billing Automation"}
+    assert at.subheader[0].value == "Closed projects whose benefits need attention"  # what needs attention first
     vocabulary = sql(app_env, """SELECT status_label, colour FROM marts.dim_benefit_status
         WHERE status_key IN ('achieved', 'at_risk', 'eroding', 'tracking_ended') ORDER BY board_order""")
     assert [label for label, _ in vocabulary] == labels_of(app_env, *closed_mix)
@@ -183,13 +188,18 @@ def test_delivery_health_names_the_watermelon_with_its_reasons(app_env):
     assert watermelons["watermelon_months"].iloc[0] == 2
     assert watermelons["derived_rag_reasons"].iloc[0] == pb_red_reasons(app_env)
 
-    # reported x derived matrix: both projects reported green; PA derived green, PB red
-    matrix = frame_with(at, "reported \\ derived")
-    assert matrix["reported \\ derived"].tolist() == ["green", "amber", "red", "no report"]
-    assert matrix[["green", "amber", "red"]].values.tolist() == [[1, 0, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0]]
-    assert int(matrix[["green", "amber", "red"]].values.sum()) == sql(
-        app_env, "SELECT count(*) FROM marts.fct_project_health"
-    )[0][0]
+    # reported x derived matrix: both projects reported green; PA derived green, PB red. Each cell shows
+    # its count only (ids would spill over the cells); its projects are in the hover
+    (matrix,) = [f for f in figures(at) if f["data"][0]["type"] == "heatmap"]
+    cells = matrix["data"][0]
+    assert cells["y"] == ["reported green", "reported amber", "reported red", "reported no report"]
+    assert cells["z"] == [[1, 0, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0]]
+    assert sum(map(sum, cells["z"])) == sql(app_env, "SELECT count(*) FROM marts.fct_project_health")[0][0]
+    assert cells["text"][0] == ["1", "0", "1"] and cells["customdata"][0][2] == "PB Digital Front Door"
+    # beside it, the projects whose report is rosier than their measures: PB, reported green, derived red
+    rosier = [d.value for d in at.dataframe if "reported_rag" in d.value.columns  # after the watermelons,
+              and "watermelon_months" not in d.value.columns][0]                # before the CPI/SPI table
+    assert rosier[["project_id", "reported_rag", "derived_rag"]].values.tolist() == [["PB", "Green", "Red"]]
 
     # benefits watermelons: flagged_benefit_list as in the mart
     benefits = frame_with(at, "flagged_benefit_list")
@@ -239,7 +249,7 @@ def test_delivery_health_names_the_watermelon_with_its_reasons(app_env):
     assert len(history) == sql(app_env, "SELECT count(*) FROM marts.fct_project_health_monthly WHERE project_id = 'PB'")[0][0] == 13
     tail = history.tail(2)
     assert tail[["reported_rag", "derived_rag", "watermelon_streak_months"]].values.tolist() == [
-        ["green", "red", 1], ["green", "red", 2]
+        ["Green", "Red", 1], ["Green", "Red", 2]  # RAG codes as words
     ]
     (rag_lines,) = [f for f in charts if f["layout"].get("yaxis", {}).get("ticktext") == ["Green", "Amber", "Red"]]
     assert [t["name"] for t in rag_lines["data"]] == ["Derived RAG", "Reported RAG"]

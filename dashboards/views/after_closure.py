@@ -40,9 +40,9 @@ def render() -> None:
     realized = projects["realized_to_date"].sum(min_count=1) if not projects.empty else None
     planned = projects["annual_planned_value"].sum(min_count=1) if not projects.empty else None
     cols = st.columns(4)
-    cols[0].metric(
-        f"Realized value after closure ({md(currency)})", money(realized, currency, compact=True),
-        delta=f"{money(planned, currency, compact=True)} a year planned", delta_color="off",
+    common.metric(
+        cols[0], f"Realized value after closure ({md(currency)})", money(realized, currency, compact=True),
+        f"{money(planned, currency, compact=True)} a year planned",
         help=f"Cumulative realized value to date of closed projects' benefits in {md(currency)}, against their "
         "annual planned value.",
     )
@@ -57,10 +57,12 @@ def render() -> None:
         "of them belong to closed projects.",
     )
 
-    _closed_projects_section(projects, mix, currency)
+    # what needs attention first: the projects whose benefits do, the benefits, the stale ones; then
+    # every closed project for reference
     _status_mix_section(mix)
-    _stale_section(f, stale, stale_months)
     _attention_section(f, currency)
+    _stale_section(f, stale, stale_months)
+    _closed_projects_section(projects, mix, currency)
 
 
 def _closed_projects_section(projects: pd.DataFrame, mix: pd.DataFrame, currency: str | None) -> None:
@@ -84,48 +86,78 @@ def _closed_projects_section(projects: pd.DataFrame, mix: pd.DataFrame, currency
              .merge(in_words.agg(" · ".join).rename("status_mix").reset_index(), on="project_id", how="left")
              .fillna({c: 0 for c in codes}).astype({c: int for c in codes}))
     attention = common.in_words(_labels(queries.vocabulary().attention), "or")
-    whole = {"format": "%d", "width": 70}
+    whole = {"format": "%d", "width": 68}
+    table = table.sort_values(["needing_attention", "months_since_close"], ascending=[False, True], kind="stable")
     common.table(
         table, "closed projects", "closed_projects.csv",
         shown=common.as_text(table, money=("realized_to_date", "annual_planned_value"), currency=currency),
-        column_order=["project_id", "project_name", "realized_to_date", "annual_planned_value", "months_since_close",
-                      "benefits", "still_tracked", "needing_attention", "status_mix"],
+        column_order=["project_id", "project_name", "needing_attention", "status_mix", "realized_to_date",
+                      "annual_planned_value", "months_since_close", "still_tracked"],
         column_config={
-            "project_id": st.column_config.TextColumn("Project", width=80),
-            "project_name": st.column_config.TextColumn("Name", width=190),
-            "realized_to_date": common.money_column("Realized", help="Realized to date", width=95),
-            "annual_planned_value": common.money_column("Annual plan", help="Annual planned value", width=95),
+            "project_id": st.column_config.TextColumn("Project", width=78),
+            "project_name": st.column_config.TextColumn("Name", width=170),
+            "realized_to_date": common.money_column("Realized", help="Realized to date", width=88),
+            "annual_planned_value": common.money_column("Annual plan", help="Annual planned value", width=88),
             "months_since_close": st.column_config.NumberColumn("Closed", help="Months since close", **whole),
-            "benefits": st.column_config.NumberColumn("Benefits", **whole),
-            "still_tracked": st.column_config.NumberColumn("Tracked", help="Still tracked", **whole),
-            "needing_attention": st.column_config.NumberColumn("Attention", help=f"Needing attention: {attention}",
-                                                               **whole),
-            "status_mix": "Benefits by status",
+            "still_tracked": st.column_config.NumberColumn("Tracked", help="Benefits still tracked", **whole),
+            "needing_attention": st.column_config.NumberColumn("Attention", help=f"Benefits needing attention: "
+                                                               f"{attention}", **whole),
+            "status_mix": st.column_config.TextColumn("Benefits by status", width=290),
         },
     )
 
 
+CHART_PROJECTS = 12  # the chart shows the closed projects needing attention first, at most this many
+
+
 def _status_mix_section(mix: pd.DataFrame) -> None:
-    st.subheader("Status of closed projects' benefits")
+    st.subheader("Closed projects whose benefits need attention")
     if mix.empty:
         st.info("No benefits of closed projects match the filters.")
         return
+    # worst status first (board order), then the most benefits needing attention, then the project id
+    attention = set(queries.vocabulary().attention)
+    flagged = mix[mix["status"].isin(attention)]
+    ranking = (mix.groupby("project_id").agg(worst=("status_board_order", "min"))
+               .join(flagged.groupby("project_id")["benefits"].sum().rename("needing")).fillna({"needing": 0}))
+    ranking = (ranking.assign(flagged=ranking["needing"] > 0).reset_index()
+               .sort_values(["flagged", "worst", "needing", "project_id"], ascending=[False, True, False, True])
+               .set_index("project_id"))
+    ranking = ranking.assign(rank=range(len(ranking)))
+    needing = ranking[ranking["needing"] > 0]
+    others = len(ranking) - len(needing)
+    if needing.empty:
+        st.success(f"No benefit of a closed project is {md(common.in_words(_labels(attention), 'or'))}.")
+    else:
+        shown_ids = needing.index[:CHART_PROJECTS]
+        _status_mix_chart(mix[mix["project_id"].isin(shown_ids)], ranking["rank"], key="closure_mix_attention")
+        more = len(needing) - len(shown_ids)
+        st.caption((f"{more} more closed project(s) with benefits needing attention are in the table below; " if more
+                    else "") + f"{others} closed project(s) have no benefit needing attention.")
+    with st.expander(f"Every closed project's benefits by status ({len(ranking)})"):
+        _status_mix_chart(mix, ranking["rank"], key="closure_mix_all")
+    common.download(mix.drop(columns="status_colour"), "status mix", "closed_status_mix.csv")
+
+
+def _status_mix_chart(mix: pd.DataFrame, rank: pd.Series, key: str) -> None:
+    """Stacked bars of benefits by status per closed project, in `rank` order (top first)."""
+    ordered = mix.assign(rank=mix["project_id"].map(rank)).sort_values(["rank", "status_board_order"])
     # "id name" becomes a tick label and hover text (plotly HTML): escaped for the chart only
-    shown = mix.assign(project=plot_series(mix["project"]))
+    shown = ordered.assign(project=plot_series(ordered["project"]))
     figure = px.bar(
         shown, y="project", x="benefits", color="status_label", orientation="h", text="benefits",
-        category_orders={"status_label": common.status_labels_in_order(mix)},
+        category_orders={"status_label": common.status_labels_in_order(mix),
+                         "project": shown.drop_duplicates("project")["project"].tolist()},
         color_discrete_map=common.status_colours(mix),
         labels={"project": "", "benefits": "Benefits", "status_label": "Status"},
     )
     figure.update_layout(
-        barmode="stack", font={"size": 15}, height=max(300, 42 * mix["project"].nunique() + 160),
+        barmode="stack", font={"size": 15}, height=max(240, 40 * mix["project"].nunique() + 130),
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "title": None},
-        margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"autorange": "reversed"}, xaxis={"dtick": 1},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis={"dtick": 1},
     )
     figure.update_traces(textposition="inside", insidetextanchor="middle", textfont_size=15)
-    st.plotly_chart(figure, width="stretch")
-    common.download(mix.drop(columns="status_colour"), "status mix", "closed_status_mix.csv")
+    st.plotly_chart(figure, width="stretch", key=key)
 
 
 def _labels(codes) -> list[str]:
@@ -160,7 +192,7 @@ def _stale_section(f, stale: pd.DataFrame, stale_months: str) -> None:
 
 
 def _attention_section(f, currency: str | None) -> None:
-    st.subheader("Other benefits needing attention after closure")
+    st.subheader("Benefits needing attention after closure")
     vocabulary = queries.vocabulary()
     chased = common.in_words(_labels(s.code for s in vocabulary.statuses if s.closure_attention), "or")
     st.caption(f"Benefits of closed projects whose status is {md(chased)}, worst first, with the money they carry.")
@@ -168,11 +200,11 @@ def _attention_section(f, currency: str | None) -> None:
     if frame.empty:
         st.success(f"No benefit of a closed project is {md(chased)}.")
         return
+    # the project is in the CSV (and on the benefit's page): the key columns fit the page without scrolling
     tables.show(frame, "benefits needing attention after closure", "attention_after_closure.csv",
-                ["status_label", "benefit_id", "benefit_name", "realized_to_date", "annual_planned_value",
-                 "trailing_realization_pct", "peak_trailing_realization_pct", "planned_pct", "benefit_owner",
-                 "months_since_close", "project_name"], currency,
-                benefit_name=st.column_config.TextColumn("Name", width=140),
+                ["status_label", "benefit_id", "benefit_name", "trailing_realization_pct",
+                 "peak_trailing_realization_pct", "planned_pct", "realized_to_date", "annual_planned_value",
+                 "benefit_owner", "months_since_close"], currency,
+                benefit_name=st.column_config.TextColumn("Name", width=190),
                 realized_to_date=common.money_column("Realized", width=85),
-                annual_planned_value=common.money_column("Annual plan", width=85),
-                project_name=st.column_config.TextColumn("Project"))
+                annual_planned_value=common.money_column("Annual plan", width=85))

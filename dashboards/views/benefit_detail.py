@@ -11,7 +11,7 @@ from plotly.subplots import make_subplots
 
 from dashboards import filters as sidebar
 from dashboards import queries
-from dashboards.formatting import md, plot_text
+from dashboards.formatting import code_label, md, plot_text
 from dashboards.queries import benefits as q
 from dashboards.views import common
 from pipelines.formatting import MISSING, count, money, number, pct
@@ -20,9 +20,15 @@ _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
 
 
 def _kpi_title(b: pd.Series) -> str:
-    """The KPI's name with its unit, unless the name already ends with it."""
-    unit = f"({b['unit']})"
-    return b["kpi_name"] if str(b["kpi_name"]).endswith(unit) else f"{b['kpi_name']} {unit}"
+    """The KPI's name with its unit once: 'Average handling time (minutes)', whether or not the
+    register's name already ends with the unit."""
+    name, unit = str(b["kpi_name"]).strip(), b["unit"]
+    if pd.isna(unit) or not str(unit).strip():
+        return name
+    suffix = f"({str(unit).strip()})"
+    while name.endswith(suffix):  # a name that already carries its unit (even twice) keeps one
+        name = name[: -len(suffix)].rstrip()
+    return f"{name} {suffix}"
 
 
 def _pairs(column, rows: list[tuple[str, str]]) -> None:
@@ -37,9 +43,67 @@ def _day(value) -> str:
     return MISSING if pd.isna(value) else f"{pd.Timestamp(value):%d %b %Y}"
 
 
+def at_target(b: pd.Series, months: pd.DataFrame) -> tuple[str, pd.Timestamp | None, float | None]:
+    """What the page says about the target month: ("forecast", None, forecast) while it is ahead of
+    the evaluation month; once it has passed, ("actual", target month, the trailing realization
+    measured then) — a forecast drawn back into the past would be a guess where there is a fact."""
+    target = pd.Timestamp(b["target_month"]) if pd.notna(b["target_month"]) else None
+    if target is None or target > pd.Timestamp(b["evaluation_month"]):
+        forecast = b["forecast_realization_at_target"]
+        return "forecast", target, None if pd.isna(forecast) else float(forecast)
+    row = months.loc[months["period_month"] == target, "trailing_realization_pct"]
+    actual = None if row.empty or pd.isna(row.iloc[0]) else float(row.iloc[0])
+    return "actual", target, actual
+
+
+EVENT_MERGE_DAYS = 62  # events this close share one label ("realization starts · project closed")
+
+
+def _events(b: pd.Series) -> list[tuple[pd.Timestamp, str]]:
+    """Realization start, project close and target date, in date order, close ones merged."""
+    events = sorted((pd.Timestamp(date), label) for date, label in (
+        (b["realization_start"], "realization starts"), (b["actual_close_date"], "project closed"),
+        (b["target_date"], "target date")) if pd.notna(date))
+    merged: list[tuple[pd.Timestamp, str]] = []
+    for date, label in events:
+        if merged and (date - merged[-1][0]).days <= EVENT_MERGE_DAYS:
+            merged[-1] = (merged[-1][0], f"{merged[-1][1]} · {label}")
+        else:
+            merged.append((date, label))
+    return merged
+
+
+LABEL_ROW_PX, LABEL_CHAR_PX, PLOT_PX = 20, 7.5, 820  # a 13 px label's line and character; the plot's width
+
+
+def _label_rows(months: pd.DataFrame, target, events) -> list[tuple[int, bool]]:
+    """(row above the plot, anchored right) for each event label: anchored right in the last fifth of
+    the time axis (a label there would run off the chart), in the lowest row where its estimated box
+    overlaps no label placed before it."""
+    dates = [d for d in (months["period_month"].min() if not months.empty else None,
+                         months["period_month"].max() if not months.empty else None, target,
+                         *(date for date, _ in events)) if d is not None and pd.notna(d)]
+    if not dates:
+        return []
+    start, end = min(dates), max(dates)
+    span = max((end - start).days, 1)
+    placed: list[tuple[int, float, float]] = []
+    result = []
+    for date, label in events:
+        x = (date - start).days / span * PLOT_PX
+        width = LABEL_CHAR_PX * len(label) + 8
+        right = x > 0.8 * PLOT_PX
+        left_edge, right_edge = (x - width, x) if right else (x, x + width)
+        row = 0
+        while any(r == row and left_edge < b and right_edge > a for r, a, b in placed):
+            row += 1
+        placed.append((row, left_edge, right_edge))
+        result.append((row, right))
+    return result
+
+
 def _chart(b: pd.Series, months: pd.DataFrame) -> go.Figure:
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.06,
-                        subplot_titles=(plot_text(_kpi_title(b)), "Realization"))
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.08)
     fig.add_scatter(x=months["period_month"], y=months["actual_value"], name="actual (monthly)",
                     mode="lines+markers", line={"color": "#0969da", "width": 3}, row=1, col=1)
     fig.add_scatter(x=months["period_month"], y=months["planned_value"], name="planned ramp",
@@ -48,29 +112,34 @@ def _chart(b: pd.Series, months: pd.DataFrame) -> go.Figure:
         fig.add_hline(y=b["baseline_value"], line={"color": "#6e7781", "dash": "dash"}, row=1, col=1,
                       annotation_text="baseline", annotation_position="bottom left")
     fig.add_hline(y=b["target_value"], line={"color": "#1a7f37", "dash": "dash"}, row=1, col=1,
-                  annotation_text="target", annotation_position="top left")
+                  annotation_text="target", annotation_position="bottom right")
     fig.add_scatter(x=months["period_month"], y=months["trailing_realization_pct"] * 100, name="trailing 3-month %",
                     mode="lines", line={"color": "#cf222e", "width": 3}, row=2, col=1)
     fig.add_scatter(x=months["period_month"], y=months["planned_pct"] * 100, name="planned %",
                     mode="lines", line={"color": "#8c959f", "dash": "dot"}, row=2, col=1)
-    forecast = b["forecast_realization_at_target"]
+    kind, target, value = at_target(b, months)
     last = months.dropna(subset=["trailing_realization_pct"]).tail(1)
-    if pd.notna(forecast) and not last.empty:
-        fig.add_scatter(x=[last["period_month"].iloc[0], pd.Timestamp(b["target_month"])],
-                        y=[last["trailing_realization_pct"].iloc[0] * 100, forecast * 100],
+    if kind == "forecast" and value is not None and not last.empty:
+        fig.add_scatter(x=[last["period_month"].iloc[0], target],
+                        y=[last["trailing_realization_pct"].iloc[0] * 100, value * 100],
                         name="forecast at target", mode="lines+markers",
                         line={"color": "#e16f24", "dash": "dash"}, row=2, col=1)
-    events = [(pd.Timestamp(date), label) for date, label in (
-        (b["realization_start"], "realization starts"), (b["actual_close_date"], "project closed"),
-        (b["target_date"], "target date")) if pd.notna(date)]
-    for step, (date, label) in enumerate(sorted(events, key=lambda event: event[0])):
+    elif kind == "actual" and value is not None:
+        fig.add_scatter(x=[target], y=[value * 100], name=f"at target ({target:%b %Y}): {pct(value)}",
+                        mode="markers", marker={"color": "#e16f24", "size": 13, "symbol": "diamond"}, row=2, col=1)
+    # the events' labels sit above the plot, clear of the title and of the data: each in the lowest
+    # row where it overprints no other label (its width estimated from its length)
+    rows = _label_rows(months, target, _events(b))
+    for (date, label), (row, right) in zip(_events(b), rows):
         fig.add_vline(x=date.timestamp() * 1000, line={"color": "#57606a", "dash": "dot"})
-        # one label per line, below the KPI panel's title and stepped down so close dates do not collide
-        fig.add_annotation(x=date, y=0.97 - 0.05 * step, xref="x", yref="paper", text=label, showarrow=False,
-                           xanchor="left", xshift=4, bgcolor="rgba(255,255,255,0.8)", font={"color": "#57606a"})
-    fig.update_yaxes(title_text=plot_text(b["unit"]), row=1, col=1)
-    fig.update_yaxes(title_text="% of target", row=2, col=1)
-    fig.update_layout(height=640, legend={"orientation": "h", "y": -0.12}, font={"size": 15}, margin={"t": 40})
+        fig.add_annotation(x=date, y=1, xref="x", yref="paper", yanchor="bottom", yshift=2 + LABEL_ROW_PX * row,
+                           text=label, showarrow=False, xanchor="right" if right else "left",
+                           xshift=-2 if right else 2, font={"color": "#57606a", "size": 13})
+    fig.update_yaxes(title_text=plot_text(_kpi_title(b)), row=1, col=1)
+    fig.update_yaxes(title_text="realization (% of target)", row=2, col=1)
+    label_rows = 1 + max((row for row, _ in rows), default=0)
+    fig.update_layout(height=620 + LABEL_ROW_PX * label_rows, legend={"orientation": "h", "y": -0.1},
+                      font={"size": 15}, margin={"t": 16 + LABEL_ROW_PX * label_rows, "l": 10, "r": 10})
     return fig
 
 
@@ -83,11 +152,21 @@ def render() -> None:
         st.info(common.no_benefits_message())
         return
     labels = {r.benefit_id: f"{r.benefit_id} · {r.benefit_name} ({r.project_name})" for r in choices.itertuples()}
-    wanted = st.query_params.get("benefit")
-    index = list(labels).index(wanted) if wanted in labels else 0
-    benefit_id = st.selectbox("Benefit (type to search by id or name)", list(labels), index=index,
+    # ?benefit_id=… (a link from the overview, another page or the board pack) preselects the benefit,
+    # even one outside the sidebar's filters
+    wanted = st.query_params.get("benefit_id")
+    if wanted is not None and wanted not in labels:
+        linked = q.benefit(wanted)
+        if linked.empty:
+            st.warning(f"No benefit {md(wanted)} in the warehouse.")
+        else:
+            row = linked.iloc[0]
+            labels = {wanted: f"{wanted} · {row['benefit_name']} ({row['project_name']})", **labels}
+            st.caption(f"{md(wanted)} is outside the sidebar filters.")
+    common.pick_from_url("benefit_id", "benefit_pick", list(labels))
+    benefit_id = st.selectbox("Benefit (type to search by id or name)", list(labels),
                               format_func=labels.get, key="benefit_pick")
-    st.query_params["benefit"] = benefit_id
+    common.keep_in_url("benefit_id", "benefit_pick", benefit_id)
     b = q.benefit(benefit_id).iloc[0]
     months = q.benefit_months(benefit_id)
 
@@ -103,9 +182,16 @@ def render() -> None:
     )
     st.caption(md(queries.vocabulary().status(b["status"]).description))
     cols = st.columns(5)
-    cols[0].metric("Trailing realization", pct(b["trailing_realization_pct"]))
+    cols[0].metric("Trailing realization", pct(b["trailing_realization_pct"]),
+                   help="Trailing 3-month realization at the evaluation month")
     cols[1].metric("Planned by now", pct(b["planned_pct"]))
-    cols[2].metric("Forecast at target", pct(b["forecast_realization_at_target"]))
+    kind, target, value = at_target(b, months)
+    if kind == "forecast":
+        cols[2].metric("Forecast at target", pct(value),
+                       help="Where the trend of the last months reaches by the target month")
+    else:  # the target month has passed: what was measured then, not a forecast into the past
+        cols[2].metric(f"At target ({target:%b %Y})", pct(value),
+                       help="Trailing 3-month realization measured in the target month")
     cols[3].metric("Realized to date", money(b["cumulative_realized_value"], b["currency"], compact=True))
     cols[4].metric("Annual planned value", money(b["annual_planned_value"], b["currency"], compact=True))
     st.plotly_chart(_chart(b, months), width="stretch")
@@ -113,12 +199,12 @@ def render() -> None:
     st.subheader("Parameters")
     left, right = st.columns(2)
     _pairs(left, [
-        ("KPI", f"{b['kpi_id']} · {b['kpi_name']}"),
-        ("Direction", b["direction"]),
+        ("KPI", f"{b['kpi_id']} · {_kpi_title(b)}"),
+        ("Direction", code_label(b["direction"])),
         ("Baseline", f"{number(b['baseline_value'], b['unit'])} ({b['baseline_source'] or 'none'})"),
         ("Target", number(b["target_value"], b["unit"])),
-        ("Category", b["category"] + (" · dis-benefit" if b["is_disbenefit"] else "")),
-        ("Profile", b["profile"]),
+        ("Category", code_label(b["category"]) + (" · dis-benefit" if b["is_disbenefit"] else "")),
+        ("Profile", code_label(b["profile"])),
         ("Attribution", pct(b["attribution_pct"])),
     ])
     _pairs(right, [
@@ -139,7 +225,8 @@ def render() -> None:
     history = q.rebaselining_history(benefit_id)
     day = {c: st.column_config.DateColumn(c.replace("_", " ").capitalize(), format="D MMM YYYY")
            for c in ("baseline_start", "baseline_end", "target_date", "realization_start", "review_until")}
-    st.dataframe(history, hide_index=True, width="stretch", column_config={
+    common.table(history, "rebaselining history", f"{benefit_id}_versions.csv",
+                 shown=history.assign(profile=history["profile"].map(code_label)), column_config={
         "version": st.column_config.NumberColumn("Version", format="%d", width=65),
         "valid_from": st.column_config.DatetimeColumn("Valid from", format="D MMM YYYY HH:mm"),
         "valid_to": st.column_config.DatetimeColumn("Valid to", format="D MMM YYYY HH:mm"),
@@ -160,10 +247,10 @@ def render() -> None:
                      "has_data": None, "baseline_value": None, "target_value": None,
                      **{c: st.column_config.NumberColumn(label, format="%,.2f", width=75 if c != "improvement"
                                                          else 95) for c, label in measures.items()},
-                     "realization_pct": common.pct_column("Realization"),
+                     "realization_pct": common.pct_column("Realization", width=78),
                      "planned_pct": common.pct_column("Planned %", width=75),
                      "trailing_realization_pct": common.pct_column("3-month", help="Trailing 3-month realization",
                                                                    width=75),
-                     **{c: common.money_column(label, width=85 if c in ("monetized_value", "planned_monetized_value")
-                                               else 100) for c, label in amounts.items()},
+                     **{c: common.money_column(label, width=80 if c in ("monetized_value", "planned_monetized_value")
+                                               else 95) for c, label in amounts.items()},
                  })

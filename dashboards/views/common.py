@@ -3,11 +3,14 @@ percent columns, and the status colours and board order of the reporting rows on
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
 from dashboards import queries
-from dashboards.formatting import md
+from dashboards.formatting import heading, md
+from pipelines.formatting import MISSING
 from pipelines.formatting import money as format_money
 from pipelines.formatting import pct as format_pct
 from pipelines.safe_csv import frame_to_csv_bytes
@@ -46,11 +49,50 @@ def download(frame: pd.DataFrame, label: str, file_name: str, key: str | None = 
     )
 
 
-def table(frame: pd.DataFrame, label: str, file_name: str, shown: pd.DataFrame | None = None, **kwargs) -> None:
+def table_key(file_name: str) -> str:
+    """The key of a table's container (its element gets the CSS class st-key-<key>): the browser test
+    finds the board's key tables by it. From the CSV's name: attention.csv → table-attention."""
+    return "table-" + re.sub(r"[^A-Za-z0-9_-]+", "-", file_name.removesuffix(".csv")).strip("-")
+
+
+def default_column_config(frame: pd.DataFrame, column_config: dict | None, headings: bool = True) -> dict:
+    """`column_config` completed for the columns it does not name: a date as 1 Sep 2021 (a timestamp
+    with a time of day as 1 Sep 2021 10:53), never 2021-09-01 00:00:00; a heading in words
+    (dashboards.formatting.heading) unless `headings` is False (the SQL console shows the names
+    the query gave)."""
+    config = dict(column_config or {})
+    for column in frame.columns:
+        if column in config:
+            continue
+        label = heading(column) if headings else str(column)
+        series = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            values = series.dropna()
+            if getattr(values.dt, "tz", None) is None and (values == values.dt.normalize()).all():
+                config[column] = st.column_config.DateColumn(label, format="D MMM YYYY")
+            else:
+                config[column] = st.column_config.DatetimeColumn(label, format="D MMM YYYY HH:mm")
+        elif headings:
+            config[column] = label
+    return config
+
+
+def table(frame: pd.DataFrame, label: str, file_name: str, shown: pd.DataFrame | None = None,
+          headings: bool = True, column_config: dict | None = None, **kwargs) -> None:
     """A dataframe with its CSV download underneath (every table is downloadable). `shown` is what
-    readers see when it differs from the data (amounts as text); the CSV keeps `frame`."""
-    st.dataframe(frame if shown is None else shown, hide_index=True, width="stretch", **kwargs)
-    download(frame, label, file_name)
+    readers see when it differs from the data (amounts as text); the CSV keeps `frame`. Columns
+    without a configuration get a heading in words and dates without a time of day."""
+    shown = frame if shown is None else shown
+    with st.container(key=table_key(file_name)):
+        st.dataframe(shown, hide_index=True, width="stretch", placeholder=MISSING,  # '–', not 'None'
+                     column_config=default_column_config(shown, column_config, headings), **kwargs)
+        download(frame, label, file_name)
+
+
+def metric(column, label: str, value: str, context: str | None = None, help: str | None = None) -> None:
+    """A headline figure with a line of context under it ("£12.70m a year planned", "96% of planned to
+    date"): grey and without an arrow, so that a figure below plan never looks like a gain."""
+    column.metric(label, value, delta=context, delta_color="off", delta_arrow="off", help=help)
 
 
 def currency_in_use(chosen: str | None) -> str | None:
@@ -97,3 +139,21 @@ def in_words(items, conjunction: str = "and") -> str:
     """['Off track', 'Eroding', 'Stale'] → 'off track, eroding or stale' (labels inside a sentence)."""
     words = [w[:1].lower() + w[1:] if w[1:2].islower() else w for w in items]
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}" if len(words) > 1 else "".join(words)
+
+
+def pick_from_url(param: str, key: str, options: list) -> None:
+    """Before the selectbox `key` over `options`: a value that arrives in the URL (?param=…, a link
+    from another page or the board pack) selects it; the reader's own later pick wins until the URL
+    brings a different one. After the widget, `keep_in_url` writes the pick back."""
+    wanted = st.query_params.get(param)
+    if wanted is not None and wanted in options and wanted != st.session_state.get(f"_{key}_from_url"):
+        st.session_state[key] = wanted
+        st.session_state[f"_{key}_from_url"] = wanted
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+
+
+def keep_in_url(param: str, key: str, value) -> None:
+    """The pick in the URL, so that the address shows (and shares) what the page shows."""
+    st.query_params[param] = value
+    st.session_state[f"_{key}_from_url"] = value

@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards import queries
-from dashboards.formatting import md, plot_series
+from dashboards.formatting import code_label, md, plot_series
 from dashboards.queries import quality as q
 from dashboards.views import common
 from pipelines.formatting import count, plain_value
@@ -45,13 +45,16 @@ def render() -> None:
     else:
         st.subheader("Quarantine by reason")
         # reasons and file names become ticks, legend entries and hover text (plotly HTML): escaped
-        shown = reasons.assign(reason=plot_series(reasons["reason"]), source_file=plot_series(reasons["source_file"]))
+        shown = reasons.assign(reason=plot_series(reasons["reason"].map(code_label)),
+                               source_file=plot_series(reasons["source_file"]))
         fig = px.bar(shown, x="rows", y="reason", color="source_file", orientation="h", height=360)
         fig.update_layout(yaxis_title=None, xaxis_title="rows quarantined", legend_title="file", font={"size": 15})
+        fig.update_xaxes(tickformat=",d", **({"dtick": 1} if reasons["rows"].max() <= 10 else {}))  # whole rows
         st.plotly_chart(fig, width="stretch")
         st.subheader("Rejected rows")
-        common.table(q.quarantined_rows(), "rejected rows", "quarantine.csv",
-                     column_order=["source_file", "row_number", "reason", "column_name", "detail"], column_config={
+        rejected = q.quarantined_rows()
+        common.table(rejected, "rejected rows", "quarantine.csv",
+                     shown=rejected.assign(reason=rejected["reason"].map(code_label)), column_order=["source_file", "row_number", "reason", "column_name", "detail"], column_config={
                          "source_file": st.column_config.TextColumn("File", width=220),
                          "row_number": st.column_config.NumberColumn("Row", format="%d", width=60),
                          "reason": st.column_config.TextColumn("Reason", width=140),
@@ -64,7 +67,8 @@ def render() -> None:
     st.caption("A KPI is late when its latest measurement is older than its frequency allows ("
                + md(", ".join(f"{frequency} {plain_value(float(days))} days" for frequency, days in allowed))
                + "), as of the run.")
-    common.table(freshness, "KPI freshness", "kpi_freshness.csv", column_order=[
+    common.table(freshness, "KPI freshness", "kpi_freshness.csv",
+                 shown=freshness.assign(frequency=freshness["frequency"].map(code_label)), column_order=[
         "kpi_id", "kpi_name", "frequency", "is_late", "last_measured_on", "days_since_last_measurement",
         "allowed_days", "data_owner", "source_system"], column_config={
         "kpi_id": st.column_config.TextColumn("KPI", width=80),
@@ -77,6 +81,8 @@ def render() -> None:
                                                       help="Days its frequency allows"),
         "data_owner": st.column_config.TextColumn("Data owner", width=130), "source_system": "Source system"})
 
+    _incomplete_evaluation_months()
+
     invalid = q.invalid_benefits()
     if not invalid.empty:
         st.subheader("Benefits that cannot be tracked")
@@ -88,3 +94,10 @@ def render() -> None:
         "run_id": st.column_config.TextColumn("Run", width="large"),
         "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="D MMM YYYY HH:mm"),
         "files": st.column_config.NumberColumn("Files", format="localized")})
+
+
+def _incomplete_evaluation_months() -> None:
+    """KPIs whose evaluation month is incomplete (SPEC section 3: a month counts only when complete
+    for its frequency), from marts.dim_kpi.is_evaluation_month_complete and
+    evaluation_month_last_measured_on: their benefits' statuses read the month before. The list
+    belongs here, under KPI freshness; it arrives with those columns (issue 14, part 1)."""

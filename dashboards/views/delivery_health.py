@@ -59,13 +59,18 @@ def render() -> None:
         help=f"Benefits reported green while a benefit is {formatting.md(_flagging_statuses())}",
     )
 
+    # a link to one project (?project_id=…, from the overview or the board pack) opens with its history
+    from_link = st.query_params.get("project_id") is not None
+    if from_link:
+        _history_section(f)
     _watermelon_section(f)
     _rag_matrix_section(f)
     _benefits_watermelon_section(f)
     _indices_section(f)
     _margin_section(f, leakage, currency)
     _raid_section(f)
-    _history_section(f)
+    if not from_link:
+        _history_section(f)
 
 
 def _watermelon_section(f) -> None:
@@ -77,52 +82,73 @@ def _watermelon_section(f) -> None:
     tables.show(
         frame, "watermelon projects", "watermelon_projects.csv",
         ["project_id", "project_name", "watermelon_months", "derived_rag_reasons", "sponsor", "project_manager"],
-        derived_rag_reasons=st.column_config.TextColumn("Why derived red", width=380),
+        derived_rag_reasons=st.column_config.TextColumn("Why derived red", width=380), row_height=72,
     )
 
 
-MATRIX_IDS_SHOWN = 3  # a cell lists its projects' ids (one a line) up to this many; beyond, the count alone
+MATRIX_HOVER_NAMES = 8  # a cell's hover lists its projects up to this many, then "and N more"
 
 
 def _rag_matrix_section(f) -> None:
     st.subheader("Reported vs derived RAG")
     long = delivery.rag_matrix(f)
+    projects = delivery.performance_indices(f)
     reported = [*delivery.RAG_ORDER, delivery.NO_REPORT]
     counts = long.pivot(index="reported_rag", columns="derived_rag", values="projects").reindex(
         index=reported, columns=list(delivery.RAG_ORDER)
     )
+    names = dict(zip(projects["project_id"], projects["project_name"]))
     ids = long.pivot(index="reported_rag", columns="derived_rag", values="project_ids").reindex(
         index=reported, columns=list(delivery.RAG_ORDER)
     )
-    text = [  # plotly HTML: the bold count is ours, the project ids (a few fit a cell) are escaped
-        [(f"<b>{int(counts.iloc[i, j])}</b><br>" + "<br>".join(map(formatting.plot_text, ids.iloc[i, j].split(", ")))
-          if counts.iloc[i, j] <= MATRIX_IDS_SHOWN else f"<b>{int(counts.iloc[i, j]):,}</b>")
-         if counts.iloc[i, j] else "0"
-         for j in range(counts.shape[1])]
-        for i in range(counts.shape[0])
-    ]
+
+    def cell_hover(cell_ids: str) -> str:  # plotly HTML: ids and names escaped
+        listed = [i for i in cell_ids.split(", ") if i]
+        lines = [formatting.plot_text(f"{i} {names.get(i, '')}".strip()) for i in listed[:MATRIX_HOVER_NAMES]]
+        if len(listed) > MATRIX_HOVER_NAMES:
+            lines.append(f"and {len(listed) - MATRIX_HOVER_NAMES} more")
+        return "<br>".join(lines)
+
+    # a cell shows its count only (ids would spill over the cell); the projects are in the hover and,
+    # where report and measures disagree, in the list beside the chart
+    hover = [[cell_hover(ids.iloc[i, j]) for j in range(ids.shape[1])] for i in range(ids.shape[0])]
     figure = go.Figure(
         go.Heatmap(
-            z=counts.values, x=[f"derived {c}" for c in counts.columns], y=[f"reported {r}" for r in counts.index],
-            text=text, texttemplate="%{text}", textfont={"size": 17}, colorscale="Blues", showscale=False,
-            hovertemplate="%{y}, %{x}: %{z} project(s)<extra></extra>", xgap=3, ygap=3,
+            z=counts.astype(int).values.tolist(), x=[f"derived {c}" for c in counts.columns], y=[f"reported {r}" for r in counts.index],
+            text=[[f"{int(v):,}" for v in row] for row in counts.values], texttemplate="<b>%{text}</b>",
+            textfont={"size": 22}, colorscale="Blues", showscale=False, customdata=hover,
+            hovertemplate="%{y}, %{x}: %{z} project(s)<br>%{customdata}<extra></extra>", xgap=3, ygap=3,
         )
     )
     # the watermelon cell: reported green, derived red
     figure.add_shape(type="rect", x0=1.5, x1=2.5, y0=-0.5, y1=0.5, line={"color": RAG_COLOURS["red"],
                                                                          "width": 5})
     figure.update_layout(
-        font=FONT, height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        font=FONT, height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10},
         yaxis={"autorange": "reversed"}, xaxis={"side": "top"},
     )
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(figure, width="stretch")
-    with right:
+        st.plotly_chart(figure, width="stretch", key="rag_matrix")
         st.caption("Projects by latest reported overall RAG (rows) and derived RAG (columns). The outlined cell "
-                   "holds the watermelons; below the diagonal, reports are more optimistic than the measures.")
-        table = counts.rename_axis(index="reported \\ derived").reset_index()
-        common.table(table, "RAG matrix", "rag_matrix.csv")
+                   "holds the watermelons; below the diagonal, reports are more optimistic than the measures. "
+                   "Hover a cell for its projects.")
+        common.download(counts.rename_axis(index="reported \\ derived").reset_index(), "RAG matrix", "rag_matrix.csv")
+    with right:
+        level = {rag: i for i, rag in enumerate(delivery.RAG_ORDER)}
+        gap = projects["derived_rag"].map(level) - projects["reported_rag"].map(level)
+        rosier = projects[(gap > 0) | projects["reported_rag"].isna()]
+        # the widest gap first (reported green, derived red), then the worse derived RAG; no report last
+        rosier = rosier.iloc[sorted(range(len(rosier)), key=lambda i: (
+            -(gap[rosier.index[i]] if pd.notna(gap[rosier.index[i]]) else -1),
+            -level.get(rosier["derived_rag"].iloc[i], -1), rosier["project_id"].iloc[i]))]
+        st.markdown("**Reported better than measured, or not reported**")
+        if rosier.empty:
+            st.success("Every project's report is as good as or worse than its measures.")
+        else:
+            tables.show(rosier.fillna({"reported_rag": delivery.NO_REPORT}), "projects reported better than measured",
+                        "rag_disagreements.csv", ["project_id", "project_name", "reported_rag", "derived_rag"],
+                        project_name=st.column_config.TextColumn("Name", width=200))
 
 
 def _flagging_statuses() -> str:
@@ -141,7 +167,8 @@ def _benefits_watermelon_section(f) -> None:
         frame, "benefits watermelons", "benefits_watermelons.csv",
         ["project_id", "project_name", "flagged_benefits", "flagged_benefit_statuses", "owners", "stage",
          "last_report_date"],  # flagged_benefit_list (the same benefits with status codes) is in the CSV
-        flagged_benefit_statuses=st.column_config.TextColumn(f"Benefits {_flagging_statuses()}", width=310),
+        project_name=st.column_config.TextColumn("Name", width=220),
+        flagged_benefit_statuses=st.column_config.TextColumn(f"Benefits {_flagging_statuses()}", width=240),
     )
 
 
@@ -166,7 +193,8 @@ def _indices_section(f) -> None:
     else:
         low = min(0.7, points["cpi"].min() - 0.05, points["spi"].min() - 0.05)
         high = max(1.15, points["cpi"].max() + 0.05, points["spi"].max() + 0.05)
-        # only derived red points carry a label, placed where it overprints no other label or point
+        # only the outliers, derived red, carry a label, placed where it overprints no other label or
+        # point; the crowd near CPI = SPI = 1 is read by hovering (id, name, CPI, SPI, reported RAG)
         labelled = points["derived_rag"] == "red"
         points = points.assign(textposition=text_positions(
             points["cpi"], points["spi"], points["project_id"].where(labelled, None), (low, high), (low, high)))
@@ -178,9 +206,10 @@ def _indices_section(f) -> None:
             # text labels and hover text are plotly HTML: ids and names escaped
             figure.add_trace(go.Scatter(
                 x=subset["cpi"], y=subset["spi"], mode="markers+text" if rag == "red" else "markers",
-                name=f"derived {rag}", text=formatting.plot_series(subset["project_id"]), textfont={"size": 16},
+                name=f"derived {rag}", text=formatting.plot_series(subset["project_id"]), textfont={"size": 15},
                 textposition=subset["textposition"].fillna("top center").tolist(),
-                marker={"size": 22, "color": RAG_COLOURS[rag], "line": {"width": 1, "color": "#24292f"}},
+                marker={"size": 18, "color": RAG_COLOURS[rag], "opacity": 0.8,
+                        "line": {"width": 1, "color": "#24292f"}},
                 customdata=subset[["project_name", "reported_rag"]].fillna("no report").map(formatting.plot_text).values,
                 hovertemplate="%{text} %{customdata[0]}<br>CPI %{x:.2f} · SPI %{y:.2f}<br>"
                               "reported %{customdata[1]}<extra></extra>",
@@ -192,7 +221,7 @@ def _indices_section(f) -> None:
             yaxis={"title": "SPI (earned value / planned value)", "range": [low, high]},
             legend={"orientation": "h", "y": -0.15},
         )
-        st.plotly_chart(figure, width="stretch")
+        st.plotly_chart(figure, width="stretch", key="cpi_spi")
     missing = frame[frame["cpi"].isna() | frame["spi"].isna()]
     if not missing.empty:
         st.caption(
@@ -252,22 +281,39 @@ def _raid_section(f) -> None:
     if open_items.empty:
         st.success("No open RAID item and no overdue decision in the filter.")
     else:
-        chart = open_items.fillna({"oldest_open_item_days": 0})
-        figure = go.Figure(go.Bar(
-            x=chart["oldest_open_item_days"], y=formatting.plot_series(chart["project_id"]), orientation="h",
-            text=[f"{int(d)} days" for d in chart["oldest_open_item_days"]], textposition="auto",
-            textfont={"size": 18},
-            marker_color=[RAG_COLOURS.get(r, "#8c959f") for r in chart["derived_rag"]],
-            hovertemplate="%{y}: oldest open item %{x} days<extra></extra>",
-        ))
+        # oldest first; one trace per derived RAG, so the colours have a legend
+        chart = open_items.fillna({"oldest_open_item_days": 0}).sort_values(
+            ["oldest_open_item_days", "project_id"], ascending=[False, True])
+        chart = chart.assign(project=formatting.plot_series(chart["project_id"] + " " + chart["project_name"]))
+        figure = go.Figure()
+        for rag in (*delivery.RAG_ORDER[::-1], None):
+            part = chart[chart["derived_rag"] == rag] if rag else chart[~chart["derived_rag"].isin(delivery.RAG_ORDER)]
+            if part.empty:
+                continue
+            figure.add_trace(go.Bar(
+                x=part["oldest_open_item_days"], y=part["project"], orientation="h",
+                name=f"derived {rag}" if rag else "no derived RAG",
+                text=[f"{int(d)} days" for d in part["oldest_open_item_days"]], textposition="auto",
+                textfont={"size": 16}, marker_color=RAG_COLOURS.get(rag, "#8c959f"),
+                customdata=part[["open_raid_items", "overdue_decisions"]].values,
+                hovertemplate="%{y}: oldest open item %{x} days<br>%{customdata[0]} open item(s), "
+                              "%{customdata[1]} overdue decision(s)<extra></extra>",
+            ))
         overdue = queries.threshold_text("mitigation_overdue_days")
-        figure.add_vline(x=float(overdue), line_dash="dash", line_color="#57606a",
-                         annotation_text=f"{overdue} days", annotation_position="top")
+        figure.add_vline(x=float(overdue), line_dash="dash", line_color="#57606a")
+        # its label above the plot (inside, it would sit on the first bar), the legend at the other end
+        figure.add_annotation(x=float(overdue), y=1, yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
+                              text=f"{overdue} days: mitigation overdue", font={"size": 14, "color": "#57606a"})
         figure.update_layout(
-            font=FONT, height=max(240, 70 * len(chart) + 140), margin={"l": 10, "r": 10, "t": 30, "b": 10},
-            xaxis={"title": "Age of the oldest open RAID item (days)"}, yaxis={"autorange": "reversed"},
+            font=FONT, height=max(260, 44 * len(chart) + 160), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+            xaxis={"title": "Age of the oldest open RAID item (days)"},
+            yaxis={"categoryorder": "array", "categoryarray": chart["project"].tolist(), "autorange": "reversed",
+                   "tickfont": {"size": 14}},
+            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right",
+                    "traceorder": "normal"},
+            bargap=0.25,
         )
-        st.plotly_chart(figure, width="stretch")
+        st.plotly_chart(figure, width="stretch", key="raid_aging")
     tables.show(
         frame, "RAID aging", "raid_aging.csv",
         ["project_id", "project_name", "derived_rag", "oldest_open_item_days", "open_raid_items",
@@ -283,7 +329,13 @@ def _history_section(f) -> None:
         st.info("No monthly health history for the projects in the filter.")
         return
     labels = dict(zip(projects["project_id"], projects["project_id"] + " " + projects["project_name"]))
+    wanted = st.query_params.get("project_id")
+    if wanted is not None and wanted not in labels:
+        st.caption(f"{formatting.md(wanted)} has no monthly health history within the sidebar filters.")
+    common.pick_from_url("project_id", "dh_history_project", list(labels))
     project_id = st.selectbox("Project", list(labels), format_func=labels.get, key="dh_history_project")
+    if wanted is not None:
+        common.keep_in_url("project_id", "dh_history_project", project_id)
     history = delivery.health_history(project_id)
     if history.empty:
         st.info("No monthly history for this project.")

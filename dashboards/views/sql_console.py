@@ -59,7 +59,8 @@ def render() -> None:
             with st.expander(relation):
                 if part["relation_description"].iloc[0]:
                     st.caption(part["relation_description"].iloc[0])
-                st.dataframe(part[["column_name", "data_type", "description"]], hide_index=True, width="stretch")
+                st.dataframe(part[["column_name", "data_type", "description"]], hide_index=True, width="stretch",
+                             column_config={"column_name": "Column", "data_type": "Type", "description": "Meaning"})
     with left:
         sql = st.text_area("Read-only SQL (one statement)", EXAMPLE, height=180, key="sql_text")
         st.caption(limits_caption())
@@ -86,4 +87,5 @@ def render() -> None:
             st.success(f"{len(result.frame):,} rows in {took:.2f} s")
             if result.truncated:
                 st.warning(f"Result cut: {result.note()}. Aggregate, filter or add a LIMIT to see the rest.")
-            common.table(result.frame, "result", "query_result.csv")
+            # the query's own column names (a query is written against them); dates without 00:00:00
+            common.table(result.frame, "result", "query_result.csv", headings=False)

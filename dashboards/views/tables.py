@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import queries
+from dashboards.formatting import code_label
 from dashboards.views import common
 
 MONEY = {
@@ -17,10 +18,12 @@ MONEY = {
     "unbilled_approved_change_cost": "Unbilled changes", "approved_change_cost": "Approved changes",
     "contract_value": "Contract value", "budget_at_completion": "Budget (BAC)",
 }
+# register codes shown as words (red → Red, no report → No report); statuses come as status_label
+CODES = ("reported_rag", "derived_rag", "stage", "project_stage", "reported_benefits_rag", "frequency")
 PCT = {  # heading, meaning, width
-    "trailing_realization_pct": ("Realization", "Trailing 3-month realization", 85),
+    "trailing_realization_pct": ("Realization", "Trailing 3-month realization", 82),
     "peak_trailing_realization_pct": ("Peak", "Highest 3-month realization so far", 65),
-    "planned_pct": ("Planned", "Planned realization by now", 70),
+    "planned_pct": ("Planned", "Planned realization by now", 68),
 }
 
 
@@ -40,14 +43,14 @@ def _catalogue() -> dict:
     t = queries.threshold_text
     return {
         # benefits
-        "status_label": _text("Status", 95), "benefit_id": _text("Benefit", 80), "benefit_name": _text("Name", 160),
+        "status_label": _text("Status", 90), "benefit_id": _text("Benefit", 78), "benefit_name": _text("Name", 165),
         "benefit_owner": _text("Owner", 115), "kpi_name": _text("KPI to measure", 150),
         "last_measured_on": _day("Last measured"), "review_until": _day("Review until"),
         "months_without_measurement": _whole("No data", 65, help="Months from the last measurement to the "
                                              "evaluation month"),
         "months_since_close": _whole("Closed", 65, help="Months since the project closed; empty while it is open"),
         # projects
-        "project_id": _text("Project", 80), "project_name": _text("Name", 160), "portfolio": _text("Portfolio"),
+        "project_id": _text("Project", 78), "project_name": _text("Name", 150), "portfolio": _text("Portfolio"),
         "sponsor": _text("Sponsor"), "project_manager": _text("Project manager"), "stage": _text("Stage", 65),
         "currency": _text("Currency", 75), "owners": _text("Their owners", 150),
         "reported_rag": _text("Reported", 75), "derived_rag": _text("Derived", 70),
@@ -70,19 +73,34 @@ def _catalogue() -> dict:
         "median_decision_latency_days": st.column_config.NumberColumn(
             "Latency (days)", format="%.0f", width=85, help="Median days from raising to deciding a decision"),
         "pending_change_requests": _whole("Pending CRs", 80, help="Change requests not yet decided"),
-        **{column: common.money_column(label, width=95) for column, label in MONEY.items()},
+        **{column: common.money_column(label, width=88) for column, label in MONEY.items()},
         **{column: common.pct_column(label, help=meaning, width=width)
            for column, (label, meaning, width) in PCT.items()},
     }
 
 
+def _with_width(config, fallback):
+    """A column's own configuration, taking the catalogue's width when it sets none (an override that
+    only renames a column must not let it grow to its content and push key columns off-screen)."""
+    if isinstance(config, dict) and fallback and not config.get("width") and fallback.get("width"):
+        return {**config, "width": fallback["width"]}
+    return config
+
+
 def show(frame: pd.DataFrame, label: str, file_name: str, order: list[str], currency: str | None = None,
          compact: bool = False, **specific) -> None:
     """`frame` with the `order` columns shown, the whole frame in its CSV. Money in `currency`, or
-    in each row's own `currency` without one (compact: £1.23m); `specific` adds or overrides
-    column headings."""
+    in each row's own `currency` without one (compact: £1.23m); register codes (RAG, stage) as
+    words; `specific` adds or overrides column headings (keeping the catalogue's width unless it
+    sets one). A `row_height` of more than 64 px lets long text wrap (reasons)."""
     catalogue = _catalogue()
+    row_height = specific.pop("row_height", None)
     shown = common.as_text(frame, money=[c for c in order if c in MONEY], pct=[c for c in order if c in PCT],
                            currency=currency, compact=compact)
-    common.table(frame, label, file_name, shown=shown, column_order=order,
-                 column_config={c: catalogue[c] for c in order if c in catalogue} | specific)
+    codes = [c for c in CODES if c in shown.columns]
+    if codes:
+        shown = shown.assign(**{c: shown[c].map(code_label) for c in codes})
+    config = {c: catalogue[c] for c in order if c in catalogue}
+    config |= {c: _with_width(value, catalogue.get(c)) for c, value in specific.items()}
+    common.table(frame, label, file_name, shown=shown, column_order=order, column_config=config,
+                 **({"row_height": row_height} if row_height else {}))
