@@ -240,6 +240,8 @@ THRESHOLDS = {
     "slippage_red_over_days": 60, "slippage_amber_over_days": 14, "mitigation_overdue_days": 30,
     "decision_overdue_days": 14,
     "freshness_days_daily": 3, "freshness_days_weekly": 10, "freshness_days_monthly": 40,
+    # SPEC section 3: a month counts with a measurement in its last N days (monthly: any day)
+    "complete_month_last_days_daily": 3, "complete_month_last_days_weekly": 7, "complete_month_last_days_monthly": 31,
 }
 
 

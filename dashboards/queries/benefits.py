@@ -100,8 +100,9 @@ def benefit(benefit_id: str) -> pd.DataFrame:
     """The benefit's board row and the register parameters behind it (marts.dim_benefit)."""
     return query(
         f"""SELECT r.*, b.direction, b.baseline_value, b.baseline_source, b.target_value, b.profile,
-               b.attribution_pct, b.value_per_unit, b.realization_start, b.target_month
-        FROM {BENEFIT_BOARD} r JOIN marts.dim_benefit b USING (benefit_id)
+               b.attribution_pct, b.value_per_unit, b.realization_start, b.target_month,
+               k.frequency, k.evaluation_month_last_measured_on
+        FROM {BENEFIT_BOARD} r JOIN marts.dim_benefit b USING (benefit_id) JOIN marts.dim_kpi k ON k.kpi_id = r.kpi_id
         WHERE r.benefit_id = ?""",
         (benefit_id,),
     )
@@ -109,7 +110,7 @@ def benefit(benefit_id: str) -> pd.DataFrame:
 
 def benefit_months(benefit_id: str) -> pd.DataFrame:
     return query(
-        """SELECT period_month, has_data, actual_value, baseline_value, planned_value, target_value, improvement,
+        """SELECT period_month, has_data, is_complete_month, measurement_count, actual_value, baseline_value, planned_value, target_value, improvement,
                   realization_pct, planned_pct, trailing_realization_pct, monetized_value,
                   planned_monetized_value, cumulative_realized_value, cumulative_planned_value
         FROM marts.fct_benefit_monthly WHERE benefit_id = ? ORDER BY period_month""",

@@ -52,5 +52,18 @@ def kpi_freshness() -> pd.DataFrame:
     )
 
 
+def incomplete_evaluation_months() -> pd.DataFrame:
+    """KPIs measured in the evaluation month but not to its end (SPEC section 3: the month reads
+    as no data), with how many benefits rest on each (marts.dim_kpi, reporting.rpt_benefit_board)."""
+    return query(
+        """SELECT k.kpi_id, k.kpi_name, k.frequency, k.evaluation_month, k.evaluation_month_last_measured_on,
+                  k.evaluation_month_measurements, k.data_owner, k.source_system,
+                  (SELECT count(*) FROM reporting.rpt_benefit_board b WHERE b.kpi_id = k.kpi_id) AS benefits
+        FROM marts.dim_kpi k
+        WHERE k.evaluation_month_measurements > 0 AND NOT k.is_evaluation_month_complete
+        ORDER BY k.evaluation_month_last_measured_on, k.kpi_id"""
+    )
+
+
 def invalid_benefits() -> pd.DataFrame:
     return query("SELECT * FROM marts.fct_invalid_benefits ORDER BY benefit_id")

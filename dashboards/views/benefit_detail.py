@@ -14,7 +14,7 @@ from dashboards import queries
 from dashboards.formatting import code_label, md, plot_text
 from dashboards.queries import benefits as q
 from dashboards.views import common
-from pipelines.formatting import MISSING, count, money, number, pct
+from pipelines.formatting import MISSING, count, money, number, pct, plain_value
 
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
 
@@ -143,6 +143,20 @@ def _chart(b: pd.Series, months: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _incomplete_month_note(b: pd.Series) -> None:
+    """SPEC section 3: an evaluation month the KPI's feed did not reach the end of reads as no data;
+    say so, and why, where the status is read."""
+    if b["is_evaluation_month_complete"] or not b["evaluation_month_measurements"]:
+        return
+    days = queries.vocabulary().thresholds.get(f"complete_month_last_days_{b['frequency']}")
+    needs = (f"a {b['frequency']} KPI needs a measurement in the month's last {plain_value(float(days))} days"
+             if days is not None else "the month is not complete for the KPI's frequency")
+    st.warning(f"**{b['evaluation_month']:%B %Y} is incomplete for {md(b['kpi_id'])}**: its data runs to "
+               f"{_day(b['evaluation_month_last_measured_on'])} ({count(b['evaluation_month_measurements'])} "
+               f"measurements), and {md(needs)}. The month reads as no data: the trailing realization and "
+               "the status rest on the months before it.")
+
+
 def render() -> None:
     st.title("Benefit detail")
     if not common.warehouse_ready():
@@ -181,6 +195,7 @@ def render() -> None:
         unsafe_allow_html=True,
     )
     st.caption(md(queries.vocabulary().status(b["status"]).description))
+    _incomplete_month_note(b)
     cols = st.columns(5)
     cols[0].metric("Trailing realization", pct(b["trailing_realization_pct"]),
                    help="Trailing 3-month realization at the evaluation month")
@@ -244,7 +259,9 @@ def render() -> None:
                  column_config={
                      "period_month": st.column_config.DateColumn("Month", format="MMM YYYY", width=80),
                      # constant, or visible from the actual value: in the CSV only
-                     "has_data": None, "baseline_value": None, "target_value": None,
+                     "has_data": None, "baseline_value": None, "target_value": None, "measurement_count": None,
+                     "is_complete_month": st.column_config.CheckboxColumn(
+                         "Complete", width=70, help="The month counts: the feed reached its last days (SPEC 3)"),
                      **{c: st.column_config.NumberColumn(label, format="%,.2f", width=75 if c != "improvement"
                                                          else 95) for c, label in measures.items()},
                      "realization_pct": common.pct_column("Realization", width=78),

@@ -12,6 +12,7 @@ from dashboards.views import common
 from pipelines.formatting import count, plain_value
 
 _FRESHNESS = "freshness_days_"  # the thresholds of KPI freshness, one per frequency
+_COMPLETE = "complete_month_last_days_"  # SPEC section 3: the last days a complete month needs, per frequency
 _ROWS = {column: st.column_config.NumberColumn(label, format="localized") for column, label in (
     ("rows_read", "Rows read"), ("rows_loaded", "Rows loaded"), ("rows_quarantined", "Rows quarantined"))}
 
@@ -98,6 +99,28 @@ def render() -> None:
 
 def _incomplete_evaluation_months() -> None:
     """KPIs whose evaluation month is incomplete (SPEC section 3: a month counts only when complete
-    for its frequency), from marts.dim_kpi.is_evaluation_month_complete and
-    evaluation_month_last_measured_on: their benefits' statuses read the month before. The list
-    belongs here, under KPI freshness; it arrives with those columns (issue 14, part 1)."""
+    for its frequency), from marts.dim_kpi: the month reads as no data for their benefits, whose
+    trailing realization then rests on the months before."""
+    incomplete = q.incomplete_evaluation_months()
+    st.subheader("KPIs with an incomplete evaluation month")
+    windows = [(name.removeprefix(_COMPLETE), value) for name, value in queries.vocabulary().thresholds.items()
+               if name.startswith(_COMPLETE)]
+    rule = ", ".join(f"{frequency} any day" if float(days) >= 31 else  # every day of any month
+                     f"{frequency} in its last {plain_value(float(days))} days" for frequency, days in windows)
+    st.caption("A month counts for a KPI only when the feed reached its end (" + md(rule) + "). "
+               "An incomplete month reads as no data, so a half-reported month never looks like a collapse; "
+               "the benefits on these KPIs are judged on the months before.")
+    if incomplete.empty:
+        st.success("Every KPI measured in the evaluation month is complete.")
+        return
+    common.table(incomplete, "incomplete evaluation months", "incomplete_evaluation_months.csv",
+                 shown=incomplete.assign(frequency=incomplete["frequency"].map(code_label)), column_order=[
+        "kpi_id", "kpi_name", "frequency", "evaluation_month_last_measured_on", "evaluation_month_measurements",
+        "benefits", "data_owner", "source_system"], column_config={
+        "kpi_id": st.column_config.TextColumn("KPI", width=80),
+        "kpi_name": st.column_config.TextColumn("Name", width=230),
+        "frequency": st.column_config.TextColumn("Frequency", width=80),
+        "evaluation_month_last_measured_on": st.column_config.DateColumn("Data up to", format="D MMM YYYY", width=100),
+        "evaluation_month_measurements": st.column_config.NumberColumn("Measurements", format="%d", width=100),
+        "benefits": st.column_config.NumberColumn("Benefits", format="%d", width=70),
+        "data_owner": st.column_config.TextColumn("Data owner", width=130), "source_system": "Source system"})

@@ -72,6 +72,12 @@
             'rule': 'KPI freshness: dim_kpi.is_late',
             'description': 'A ' ~ frequency ~ ' KPI whose last measurement is older than this many days is late.'}) -%}
     {%- endfor -%}
+    {%- for frequency, days in var('complete_month_last_days').items() -%}
+        {%- do rows.append({
+            'threshold_name': 'complete_month_last_days_' ~ frequency, 'threshold_value': days, 'unit': 'days',
+            'rule': 'complete month (SPEC section 3): int_kpi_monthly.is_complete',
+            'description': 'A month counts for a ' ~ frequency ~ ' KPI only with a measurement in its last this many days; else it reads as no data.'}) -%}
+    {%- endfor -%}
     {{ return(rows) }}
 {%- endmacro %}
 
