@@ -41,14 +41,17 @@ def test_overview_headline_matches_the_marts(app, portfolio_warehouse):
         FROM marts.fct_benefit_status s JOIN marts.dim_benefit b USING (benefit_id) WHERE b.currency = 'GBP'
     """)
     assert (planned, realized) == (23_880.0, 1_451.5)  # 2400 + 360 + 18000 + 720 + 2400; 1540 + 112.5 - 90 - 311 + 200
-    assert shown["Annual planned value"] == "£24k"
+    # issue 14: the dis-benefit BB3 (720) is a cost: 18000 + 2400 + 2400 + 360 - 720 (tests/test_value_at_stake.py)
+    assert shown["Net annual planned value"] == "£22k"
     assert shown["Realized to date"] == "£1,452"
-    # off_track BB6, eroding BA4, stale BB2, exceeded BB3: 2400 + 720 a year planned (BA4, BB2 non-financial)
+    # value at stake of the attention benefits: BB6 3,680 + BB3 419 (BA4, BB2 non-financial)
+    assert shown["Value at stake"] == "£4,099"
     assert shown["Benefits needing attention"] == "4 of 10"
-    assert {m.label: m.delta for m in app.metric}["Benefits needing attention"] == "£3,120 a year at stake"
     attention = app.dataframe[-1].value
-    assert list(attention["benefit_id"]) == ["BB6", "BA4", "BB2", "BB3"]
-    assert attention.set_index("benefit_id").loc["BB2", "benefit_owner"] == "Sam Stale"
+    # each id links to its detail page (issue 14 click-through)
+    assert list(attention["benefit_id"]) == [f"/benefit?benefit_id={b}" for b in ("BB6", "BA4", "BB2", "BB3")]
+    assert attention["project_id"].str.startswith("/delivery-health?project_id=P").all()
+    assert attention.set_index("benefit_id").loc["/benefit?benefit_id=BB2", "benefit_owner"] == "Sam Stale"
     # readers see the vocabulary's labels, worst status first (marts.dim_benefit_status board order)
     labels = marts(portfolio_warehouse, """SELECT list(status_label ORDER BY board_order)
         FROM marts.dim_benefit_status WHERE needs_attention""")[0]

@@ -393,12 +393,12 @@ def test_board_pack_renders_hostile_text_as_text(hostile_warehouse, tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt;" in doc
     assert "&lt;span style=&quot;font-size:90px&quot;&gt;BIG&lt;/span&gt;" in doc
     assert "&lt;a href=&quot;http://evil.example&quot;&gt;click&lt;/a&gt;" in doc
-    # the hostile portfolio is a chart title: escaped for plotly inside the figure's JSON too
-    titles = [json.loads(t) for t in re.findall(r'"title":\{"text":("(?:[^"\\]|\\.)*")', raw_doc)]
-    assert '&lt;a href="http://evil.example/p"&gt;Digital&lt;/a&gt; — cumulative realized vs planned value (GBP)' in titles
+    # the hostile portfolio is a panel title of the trend chart: escaped for plotly inside the figure's JSON too
+    titles = [json.loads(t) for t in re.findall(r'\{"text":("(?:[^"\\]|\\.)*"),"showarrow"', raw_doc)]
+    assert '<b>&lt;a href="http://evil.example/p"&gt;Digital&lt;/a&gt;</b> (GBP)' in titles
     # every tag in the document is one the template writes
     ours = {"html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2", "h3", "p", "nav", "a",
-            "section", "div", "table", "thead", "tbody", "tr", "th", "td", "span", "footer", "script"}
+            "section", "div", "table", "thead", "tbody", "tr", "th", "td", "span", "small", "footer", "script"}
     found = parse_html(doc).tags
     assert {t for t, _ in found} <= ours
     assert all(a.get("href", "#").startswith("#") for t, a in found if t == "a")
@@ -439,7 +439,7 @@ def test_render_board_pack_escapes_every_text_field():
         **status, "benefit_id": "B1" + evil, "benefit_name": evil, "project_id": "P1" + evil, "project_name": evil,
         "portfolio": evil, "benefit_owner": evil, "trailing_realization_pct": 0.5, "planned_pct": 0.8,
         "last_measured_on": None, "months_since_close": 3, "cumulative_realized_value": -90.0, "currency": "GBP",
-        "category": "cashable",
+        "category": "cashable", "value_at_stake": 3.0,
     }
     project = {
         "project_id": "P1" + evil, "project_name": evil, "portfolio": evil, "sponsor": evil, "project_manager": evil,
@@ -448,11 +448,21 @@ def test_render_board_pack_escapes_every_text_field():
         "derived_rag_reasons": evil, "watermelon_months": 2, "flagged_benefit_list": evil, "planned_margin": 1.0,
         "forecast_margin": 0.5, "margin_leakage": 0.5, "unbilled_approved_change_cost": 0.0,
     }
-    month = {"portfolio": evil, "currency": "GBP", "benefits_tracked": 1, "annual_planned_value": 100.0,
-             "cumulative_realized_value": 1.0, "cumulative_planned_value": 2.0, "realized_share_of_plan": 0.5}
+    month = {"portfolio": evil, "currency": "GBP", "benefits_in_review_window": 1, "annual_planned_benefit": 100.0,
+             "annual_planned_disbenefit": 10.0, "annual_planned_net": 90.0, "value_at_stake": 5.0,
+             "cumulative_realized_value": 1.0, "cumulative_planned_value": 2.0, "realized_share_of_plan": 0.5,
+             "over_claimed_kpi_ids": "K1" + evil, "attention_benefits": 1}
+    at_stake = {**benefit, "value_at_stake_rank": 1, "shortfall_to_date": 1.0, "shortfall_remaining": 2.0,
+                "value_at_stake": 3.0}
+    change = {**benefit, "change_kind": "new_attention", "change_label": evil, "status_before_label": evil,
+              "trailing_realization_pct_before": 0.9, "rebaselined_at": None, "value_at_stake": 3.0}
+    over_claimed = {"kpi_id": "K1" + evil, "kpi_name": evil, "claiming_benefit_ids": evil, "benefit_owners": evil,
+                    "portfolios": evil, "max_claimed_attribution_pct": 1.5, "first_overlap_month": date(2026, 1, 1),
+                    "last_overlap_month": date(2026, 3, 1), "over_claimed_value": 4.0, "currency": "GBP"}
     data = {
         "evaluation_month": date(2026, 3, 1), "as_of_date": date(2026, 4, 15), "vocabulary": vocabulary,
         "stale_codes": ["stale"], "status_counts": [{**status, "benefits": 1, "share": 1.0}],
+        "headline": [month], "at_stake": [at_stake], "changes": [change], "over_claimed": [over_claimed],
         "portfolio_value": [{**month, "is_total": False}, {**month, "portfolio": None, "is_total": True}],
         "trend": [{**month, "period_month": date(2026, 3, 1)}],
         "attention": [benefit], "closed_projects": [project], "closed_status_mix": [{**status, "project_id": "P1" + evil,

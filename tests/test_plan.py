@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow
 AS_OF = date(2025, 1, 15)
 
 AS_OF_MODELS = (
-    "dim_kpi", "fct_benefit_status", "fct_project_health", "int_benefit_months", "int_benefit_status_inputs",
-    "int_calendar_months", "int_fx_rates", "int_kpi_monthly", "int_project_reference_dates", "rpt_project_board",
+    "dim_kpi", "fct_benefit_status", "fct_project_health", "int_attribution_claims", "int_benefit_future_months",
+    "int_benefit_months", "int_benefit_status_inputs", "int_calendar_months", "int_fx_rates", "int_kpi_monthly",
+    "int_project_reference_dates", "rpt_attribution_overlap", "rpt_benefit_changes", "rpt_project_board",
 )
 # the models that read the reporting currency (BRW_REPORTING_CURRENCY, the reporting_currency() macro)
 REPORTING_CURRENCY_MODELS = (

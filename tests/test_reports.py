@@ -178,40 +178,53 @@ def test_board_pack_tells_the_planted_stories_offline(resource, portfolio_wareho
     assert path.exists()
     meta = metadata(result, "board_pack")
     assert meta["path"] == str(path) and meta["size_bytes"] == path.stat().st_size
-    assert (meta["evaluation_month"], meta["charts"]) == ("2026-03-01", 2)
+    assert (meta["evaluation_month"], meta["charts"]) == ("2026-03-01", 1)  # one small-multiples trend chart
     doc = path.read_text(encoding="utf-8")
     assert "<title>Portfolio board pack — March 2026</title>" in doc
 
-    # offline: the plotly.js bundle inline exactly once, one chart per portfolio, nothing fetched
+    # offline: the plotly.js bundle inline exactly once, one chart (a panel per portfolio), nothing fetched
     assert doc.count("* plotly.js v") == 1 and doc.count("window.PlotlyConfig") == 1
-    assert doc.count('class="plotly-graph-div"') == 2
+    assert doc.count('class="plotly-graph-div"') == 1
     assert not re.search(r"<script[^>]*\bsrc\s*=", doc)
     assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?(https?:)?//", doc)
     assert not re.search(r"<(img|iframe)[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", doc)
     assert "@import" not in doc and "cdn.plot.ly/plotly" not in doc.split("<script>/**")[0]
 
-    # headline: value per portfolio in its currency (Digital -201 of 620, Operations 1,652 of 1,408), then
-    # statuses as the vocabulary labels them (marts.dim_benefit_status), coloured by their tone
-    assert doc.index("<h3>Value at March 2026 per portfolio</h3>") < doc.index("<h3>Benefits by status</h3>")
+    # the executive summary first: value at stake (BB6 3,680 + BB3 419, tests/test_value_at_stake.py), net
+    # annual planned value (dis-benefit BB3 a cost), what changed, watermelons; then value per portfolio
+    summary = doc.split('<section id="summary"')[1].split("</section>")[0]
+    assert doc.index('<section id="summary"') < doc.index('<section id="value">') < doc.index('<section id="trend">')
+    assert "£4,099" in summary and "£22k" in summary
+    ranked = summary.split("<h3>Money at stake, largest first</h3>")[1].split("<h3>")[0]
+    assert ranked.index("<td class=\"id\">BB6</td>") < ranked.index("<td class=\"id\">BB3</td>")
+    assert _money_cells(_row(ranked, '<td class="id">BB6</td>')) == [("GBP", "£600"), ("GBP", "£3,080"), ("GBP", "£3,680")]
+    assert "<h3>What changed since last month</h3>" in summary
+    assert '<td class="id">PB</td>' in summary.split("<h3>Watermelon projects")[1]
+    # then statuses as the vocabulary labels them (marts.dim_benefit_status), coloured by their tone
+    assert doc.index("<h2>Value at March 2026 per portfolio</h2>") < doc.index("<h3>Benefits by status (10 valid benefits)</h3>")
     status_cell = f'<span class="status s-{off_track.code} tone-{off_track.tone}" title="{off_track.code}">'
-    assert f"{status_cell}{off_track.label}</span>" in _row(doc, status_cell, '<td class="num">1</td>')
-    assert f"need attention ({off_track.label}, {eroding.label}, {stale.label}, {exceeded.label})" in doc
-    assert _money_cells(_row(doc, "<td>Digital</td>", "<td>GBP</td>")) == [("GBP", "£21,120"), ("GBP", "−£201"), ("GBP", "£620")]
-    assert _money_cells(_row(doc, "<td>Operations</td>", "<td>GBP</td>")) == [("GBP", "£2,760"), ("GBP", "£1,652"), ("GBP", "£1,408")]
+    statuses = doc.split("<h3>Benefits by status")[1]
+    assert f"{status_cell}{off_track.label}</span>" in _row(statuses, status_cell, '<td class="num">1</td>')
+    assert f"needs attention ({off_track.label}, {eroding.label}, {stale.label}, {exceeded.label})" in doc
+    # per portfolio: annual benefits, dis-benefits (a cost), net, realized and planned to date, value at stake
+    assert _money_cells(_row(doc, "<td>Digital</td>", "<td>GBP</td>")) == [
+        ("GBP", "£20,400"), ("GBP", "£720"), ("GBP", "£19,680"), ("GBP", "−£201"), ("GBP", "£620"), ("GBP", "£4,099")]
+    assert _money_cells(_row(doc, "<td>Operations</td>", "<td>GBP</td>")) == [
+        ("GBP", "£2,760"), ("GBP", "£0"), ("GBP", "£2,760"), ("GBP", "£1,652"), ("GBP", "£1,408"), ("GBP", "£0")]
     assert "117%" in _row(doc, "<td>Operations</td>", "<td>GBP</td>")
 
     # attention list: BA4 eroding, BB2 stale with its owner, BB6 off track, BB3 exceeded
     attention = doc.split('<section id="attention">')[1].split("</section>")[0]
-    ba4 = _row(attention, "<td>BA4</td>")
+    ba4 = _row(attention, '<td class="id">BA4</td>')
     assert f"s-{eroding.code} " in ba4 and "Eve Ellis" in ba4
-    bb2 = _row(attention, "<td>BB2</td>")
+    bb2 = _row(attention, '<td class="id">BB2</td>')
     assert f"s-{stale.code} " in bb2 and "<td>Sam Stale</td>" in bb2 and "2025-11-30" in bb2
-    assert f"s-{off_track.code} " in _row(attention, "<td>BB6</td>")
-    assert f"s-{exceeded.code} " in _row(attention, "<td>BB3</td>")
+    assert f"s-{off_track.code} " in _row(attention, '<td class="id">BB6</td>')
+    assert f"s-{exceeded.code} " in _row(attention, '<td class="id">BB3</td>')
     assert len(re.findall(r"<tr data-project", attention)) == 4
 
     # after closure: PA closed 2025-06-20, 10 months, realized 1,540 + 112.5
-    closed = _row(doc, "<td>PA</td>", "2025-06-20")
+    closed = _row(doc, '<td class="id">PA</td>', "2025-06-20")
     closed_mix = labels_of(portfolio_warehouse, "eroding", "at_risk", "achieved", "tracking_ended")
     mix = ", ".join(f"{label} 1" for label in closed_mix)
     assert '<td class="num">10</td>' in closed and mix in closed
@@ -220,10 +233,10 @@ def test_board_pack_tells_the_planted_stories_offline(resource, portfolio_wareho
 
     # delivery health: PB watermelon for 2 months with its reasons, margin leakage 200,000 GBP
     delivery = doc.split('<section id="delivery">')[1]
-    watermelon = _row(delivery, "<td>PB</td>", "rag-red")
+    watermelon = _row(delivery, '<td class="id">PB</td>', "rag-red")
     assert html.escape(pb_red_reasons(portfolio_warehouse)) in watermelon
     assert '<td class="num">2</td>' in watermelon
-    leakage = _row(delivery, "<td>PB</td>", "£1,200,000")
+    leakage = _row(delivery, '<td class="id">PB</td>', "£1,200,000")
     assert _money_cells(leakage) == [
         ("GBP", "£1,200,000"), ("GBP", "£300,000"), ("GBP", "£100,000"), ("GBP", "£200,000"), ("GBP", "£80,000"),
     ]
@@ -233,12 +246,12 @@ def test_board_pack_tells_the_planted_stories_offline(resource, portfolio_wareho
         '<td class="num">1</td><td class="num">0</td><td class="num">1</td></tr>'
     ) in delivery
     flagged = f"BB2 {stale.code}, BB6 {off_track.code}"
-    assert flagged in _row(delivery, "<td>PB</td>", flagged)
+    assert flagged in _row(delivery, '<td class="id">PB</td>', flagged)
 
     # every money figure of PB (and of this all-GBP portfolio) is in pounds
     pb_cells = [c for r in re.findall(r'<tr data-project="PB">.*?</tr>', doc, flags=re.DOTALL) for c in _money_cells(r)]
     assert [text for _, text in pb_cells] == [
-        "£200", "−£311",  # BB6 and BB3 in the attention list (BB2 is non-financial)
+        "£3,680", "£419",  # value at stake of BB6 and BB3 in the attention list (BB2 is non-financial)
         "£1,200,000", "£300,000", "£100,000", "£200,000", "£80,000",  # contract, margins, leakage, unbilled
     ]
     assert {cur for cur, _ in pb_cells} == {"GBP"}

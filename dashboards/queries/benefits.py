@@ -12,15 +12,74 @@ _STATUS = "status, status_label, status_colour, status_board_order"
 
 
 def headline(filters: Filters) -> pd.DataFrame:
-    """One row: annual planned value, cumulative realized and planned value (filter currency)."""
+    """One row: the portfolio totals of the chosen benefits in the filter currency, summed from
+    rpt_benefit_board's *_in_totals columns (the definition rpt_portfolio_board, the board pack and
+    the run summary share): annual planned benefit, dis-benefit (a positive cost) and net; realized
+    and planned value to date; value at stake of the attention benefits. Over-claimed KPI
+    improvement counts at 100 %."""
     where, params = filters.benefit_clause("r")
     return query(
         f"""SELECT count(*) AS benefits,
-               sum(r.annual_planned_value) AS annual_planned_value,
-               sum(r.cumulative_realized_value) AS cumulative_realized_value,
-               sum(r.cumulative_planned_value) AS cumulative_planned_value
+               sum(r.annual_planned_benefit_in_totals) AS annual_planned_benefit,
+               sum(r.annual_planned_disbenefit_in_totals) AS annual_planned_disbenefit,
+               sum(r.annual_planned_net_in_totals) AS annual_planned_net,
+               sum(r.cumulative_realized_value_in_totals) AS cumulative_realized_value,
+               sum(r.cumulative_planned_value_in_totals) AS cumulative_planned_value,
+               coalesce(sum(r.value_at_stake_in_totals), 0) AS value_at_stake,
+               count(*) FILTER (WHERE r.value_at_stake_in_totals > 0) AS benefits_at_stake
         FROM {BENEFIT_BOARD} r WHERE {where} AND r.currency = ?""",
         (*params, filters.currency),
+    )
+
+
+def value_at_stake(filters: Filters) -> pd.DataFrame:
+    """The attention benefits with value at stake in the filter currency, the most first, with
+    their owners: to date, over the rest of the review window at the current trend, and both."""
+    where, params = filters.benefit_clause("r")
+    return query(
+        f"""SELECT value_at_stake_rank, benefit_id, benefit_name, {_STATUS}, benefit_owner, project_id, project_name,
+               portfolio, currency, shortfall_to_date, shortfall_remaining, value_at_stake
+        FROM {BENEFIT_BOARD} r WHERE {where} AND r.value_at_stake_rank IS NOT NULL AND r.currency = ?
+        ORDER BY value_at_stake DESC, benefit_id""",
+        (*params, filters.currency),
+    )
+
+
+def value_at_stake_by_portfolio(filters: Filters) -> pd.DataFrame:
+    """Value at stake per portfolio (filter currency), as rpt_portfolio_board totals it."""
+    where, params = filters.benefit_clause("r")
+    return query(
+        f"""SELECT portfolio, sum(value_at_stake_in_totals) AS value_at_stake,
+               count(*) FILTER (WHERE value_at_stake_in_totals > 0) AS benefits
+        FROM {BENEFIT_BOARD} r WHERE {where} AND r.currency = ? AND r.value_at_stake_in_totals > 0
+        GROUP BY portfolio ORDER BY value_at_stake DESC, portfolio""",
+        (*params, filters.currency),
+    )
+
+
+def over_claimed_kpis(filters: Filters) -> pd.DataFrame:
+    """KPIs whose improvement the chosen benefits claim more than 100 % of (filter currency):
+    the totals count them at 100 % (reporting.rpt_attribution_overlap)."""
+    where, params = filters.benefit_clause("r")
+    return query(
+        f"""SELECT o.kpi_id, o.kpi_name, o.claiming_benefit_ids, o.max_claimed_attribution_pct, o.over_claimed_value
+        FROM reporting.rpt_attribution_overlap o
+        WHERE o.currency = ? AND o.kpi_id IN (SELECT r.kpi_id FROM {BENEFIT_BOARD} r WHERE {where})
+        ORDER BY o.kpi_id""",
+        (filters.currency, *params),
+    )
+
+
+def changes(filters: Filters) -> pd.DataFrame:
+    """What changed since last month for the chosen benefits (reporting.rpt_benefit_changes)."""
+    where, params = filters.benefit_clause("r")
+    return query(
+        f"""SELECT change_kind, change_label, benefit_id, benefit_name, status_before_label, status, status_label,
+               benefit_owner, project_id, portfolio, currency, category, value_at_stake, rebaselined_at
+        FROM reporting.rpt_benefit_changes c
+        WHERE c.benefit_id IN (SELECT r.benefit_id FROM {BENEFIT_BOARD} r WHERE {where})
+        ORDER BY change_order, portfolio, benefit_id""",
+        params,
     )
 
 
@@ -74,14 +133,14 @@ def realization_trend(filters: Filters) -> pd.DataFrame:
 
 def attention(filters: Filters) -> pd.DataFrame:
     """Benefits whose status needs attention with their owners: worst status first, then the most
-    money at stake (annual planned value, the chosen currency's first), then longest closed."""
+    value at stake (the chosen currency's first), then longest closed."""
     where, params = filters.benefit_clause("r")
     return query(
-        f"""SELECT {_STATUS}, benefit_id, benefit_name, project_name, portfolio, benefit_owner, currency,
-               cumulative_realized_value, annual_planned_value, trailing_realization_pct, planned_pct,
-               plan_attainment, last_measured_on, months_since_close
+        f"""SELECT {_STATUS}, benefit_id, benefit_name, project_id, project_name, portfolio, benefit_owner, currency,
+               category, cumulative_realized_value, annual_planned_value, value_at_stake, trailing_realization_pct,
+               planned_pct, plan_attainment, last_measured_on, months_since_close
         FROM {BENEFIT_BOARD} r WHERE {where} AND r.needs_attention
-        ORDER BY status_board_order, currency = ? DESC, annual_planned_value DESC NULLS LAST,
+        ORDER BY status_board_order, currency = ? DESC, value_at_stake DESC NULLS LAST,
                  months_since_close DESC NULLS LAST, benefit_id""",
         (*params, filters.currency),
     )

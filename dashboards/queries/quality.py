@@ -1,4 +1,4 @@
-"""Data quality queries: loads, quarantine, KPI freshness, invalid benefits."""
+"""Data quality queries: loads, quarantine, KPI freshness, invalid benefits, double counting."""
 
 from __future__ import annotations
 
@@ -67,3 +67,12 @@ def incomplete_evaluation_months() -> pd.DataFrame:
 
 def invalid_benefits() -> pd.DataFrame:
     return query("SELECT * FROM marts.fct_invalid_benefits ORDER BY benefit_id")
+
+
+def over_claimed_kpis() -> pd.DataFrame:
+    """KPIs whose improvement benefits claim more than 100 % of (reporting.rpt_attribution_overlap)."""
+    return query(
+        """SELECT kpi_id, kpi_name, claiming_benefit_ids, benefit_owners, max_claimed_attribution_pct,
+                  first_overlap_month, last_overlap_month, overlap_months, over_claimed_value, currency
+        FROM reporting.rpt_attribution_overlap ORDER BY kpi_id, currency"""
+    )

@@ -96,6 +96,7 @@ def render() -> None:
         "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="D MMM YYYY HH:mm"),
         "files": st.column_config.NumberColumn("Files", format="localized")})
 
+    _double_counting_section()  # issue 14 part 2 (helper D): benefits claiming one KPI more than once
 
 def _incomplete_evaluation_months() -> None:
     """KPIs whose evaluation month is incomplete (SPEC section 3: a month counts only when complete
@@ -124,3 +125,28 @@ def _incomplete_evaluation_months() -> None:
         "evaluation_month_measurements": st.column_config.NumberColumn("Measurements", format="%d", width=100),
         "benefits": st.column_config.NumberColumn("Benefits", format="%d", width=70),
         "data_owner": st.column_config.TextColumn("Data owner", width=130), "source_system": "Source system"})
+
+
+def _double_counting_section() -> None:
+    over_claimed = q.over_claimed_kpis()
+    st.subheader("Double counting")
+    if over_claimed.empty:
+        st.success("No KPI's improvement is claimed more than once: attribution_pct adds up to at most 100 %.")
+        return
+    st.caption("Benefits claiming the same KPI's improvement with attribution_pct adding up to more than 100 % in "
+               "the same months. Portfolio totals count each such improvement once (each claim scaled by 1 / the "
+               "sum); fix the shares in the benefits register.")
+    shown = common.as_text(over_claimed, money=("over_claimed_value",), pct=("max_claimed_attribution_pct",))
+    common.table(over_claimed, "double counting", "double_counting.csv", shown=shown, column_order=[
+        "kpi_id", "kpi_name", "claiming_benefit_ids", "benefit_owners", "max_claimed_attribution_pct",
+        "first_overlap_month", "last_overlap_month", "over_claimed_value"], column_config={
+        "kpi_id": st.column_config.TextColumn("KPI", width=80),
+        "kpi_name": st.column_config.TextColumn("Name", width=200),
+        "claiming_benefit_ids": st.column_config.TextColumn("Claimed by", width=150),
+        "benefit_owners": st.column_config.TextColumn("Owners", width=170),
+        "max_claimed_attribution_pct": common.pct_column("Claimed", help="Largest monthly sum of attribution_pct"),
+        "first_overlap_month": st.column_config.DateColumn("From", format="MMM YYYY", width=80),
+        "last_overlap_month": st.column_config.DateColumn("To", format="MMM YYYY", width=80),
+        "over_claimed_value": common.money_column("Left out", width=90,
+                                                  help="Realized value to date the cap leaves out of the totals"),
+    })

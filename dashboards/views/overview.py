@@ -1,6 +1,11 @@
-"""Portfolio overview: how much of the approved benefit is real today, and what needs attention."""
+"""Portfolio overview: the money at stake first (the planned value the benefits needing attention
+are not realizing, who owns it, per portfolio), what changed since last month, then how much of
+the approved benefit is real today and what needs attention. Every benefit and project in a list
+links to its detail page (/benefit?benefit_id=…, /delivery-health?project_id=…)."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 import plotly.express as px
 import plotly.graph_objects as go
@@ -10,8 +15,10 @@ from dashboards import filters as sidebar
 from dashboards import queries
 from dashboards.formatting import md, plot_series, plot_text
 from dashboards.queries import benefits as q
-from dashboards.views import common, tables
+from dashboards.views import common
 from pipelines.formatting import CURRENCY_SYMBOLS, count, money, pct
+
+BENEFIT_PAGE, PROJECT_PAGE = "/benefit?benefit_id=", "/delivery-health?project_id="
 
 
 def render() -> None:
@@ -28,23 +35,110 @@ def render() -> None:
     head = q.headline(f).iloc[0]
     attention = q.attention(f)
     realized, planned = head["cumulative_realized_value"], head["cumulative_planned_value"]
-    at_stake = attention.loc[attention["currency"] == f.currency, "annual_planned_value"].sum(min_count=1)
+    over_claimed = q.over_claimed_kpis(f)
 
     cols = st.columns(4)
-    cols[0].metric("Annual planned value", money(head["annual_planned_value"], f.currency, compact=True),
-                   help=f"TI × attribution × value per unit × 12, benefits in {md(f.currency)}")
-    cols[1].metric("Realized to date", money(realized, f.currency, compact=True),
-                   delta=f"{pct(realized / planned) if planned and planned > 0 else '–'} of planned to date",
-                   delta_color="off")
-    cols[2].metric("Planned to date", money(planned, f.currency, compact=True))
+    cols[0].metric("Value at stake", money(head["value_at_stake"], f.currency, compact=True),
+                   delta=f"{count(head['benefits_at_stake'])} benefits needing attention", delta_color="off", delta_arrow="off",
+                   help=f"Planned value the benefits {md(common.in_words(attention_labels, 'or'))} are not realizing: "
+                        "planned minus realized to date, plus the rest of their review window at the current "
+                        f"3-month trend ({md(f.currency)})")
+    cols[1].metric("Net annual planned value", money(head["annual_planned_net"], f.currency, compact=True),
+                   delta=f"{money(head['annual_planned_benefit'], f.currency, compact=True)} − "
+                         f"{money(head['annual_planned_disbenefit'], f.currency, compact=True)} dis-benefits",
+                   delta_color="off", delta_arrow="off",
+                   help="TI × attribution × value per unit × 12 of the benefits in their review window; a "
+                        f"dis-benefit is a cost ({md(f.currency)})")
+    cols[2].metric("Realized to date", money(realized, f.currency, compact=True),
+                   delta=f"{pct(realized / planned) if planned and planned > 0 else '–'} of "
+                         f"{money(planned, f.currency, compact=True)} planned", delta_color="off", delta_arrow="off")
     cols[3].metric("Benefits needing attention", f"{count(len(attention))} of {count(counts['benefits'].sum())}",
-                   delta=f"{money(at_stake, f.currency, compact=True)} a year at stake", delta_color="off",
-                   help=f"Status {md(common.in_words(attention_labels, 'or'))}; at stake: their annual "
-                        f"planned value in {md(f.currency)}")
+                   help=f"Status {md(common.in_words(attention_labels, 'or'))}")
+    if not over_claimed.empty:
+        st.caption(f"Totals count each KPI's improvement at most once: benefits claim more than 100 % of "
+                   f"{md(', '.join(over_claimed['kpi_id']))} (see Data quality).")
 
+    _value_at_stake_section(f)
+    _changes_section(f)
     _trend_section(f)
     _status_section(f, counts)
     _attention_section(attention, attention_labels, vocabulary)
+
+
+def _links(frame, benefit: str = "benefit_id", project: str | None = "project_id"):
+    """`frame` with its ids as links to their detail pages (the displayed text stays the id)."""
+    extra = {benefit: BENEFIT_PAGE + frame[benefit].map(lambda v: quote(str(v), safe=""))}
+    if project:
+        extra[project] = PROJECT_PAGE + frame[project].map(lambda v: quote(str(v), safe=""))
+    return frame.assign(**extra)
+
+
+def _link_columns(project: bool = True) -> dict:
+    config = {"benefit_id": st.column_config.LinkColumn("Benefit", display_text=r"benefit_id=(.*)$", width=85)}
+    if project:
+        config["project_id"] = st.column_config.LinkColumn("Project", display_text=r"project_id=(.*)$", width=85)
+    return config
+
+
+def _value_at_stake_section(f) -> None:
+    st.subheader(f"Money at stake ({md(f.currency)})")
+    ranked = q.value_at_stake(f)
+    if ranked.empty:
+        st.success(f"No benefit needing attention has {md(f.currency)} value at stake.")
+        return
+    # the ranked list, then the totals per portfolio under it
+    amounts = ("shortfall_to_date", "shortfall_remaining", "value_at_stake")
+    shown = _links(common.as_text(ranked, money=amounts, currency=f.currency, compact=True))
+    common.table(ranked, "value at stake", "value_at_stake.csv", shown=shown,
+                 column_order=["benefit_id", "benefit_name", "status_label", "benefit_owner", "value_at_stake",
+                               "shortfall_to_date", "shortfall_remaining"],
+                 column_config={
+                     **_link_columns(project=False),
+                     "benefit_name": st.column_config.TextColumn("Name", width=260),
+                     "status_label": st.column_config.TextColumn("Status", width=80),
+                     "benefit_owner": st.column_config.TextColumn("Owner", width=110),
+                     "value_at_stake": common.money_column("At stake", width=90,
+                                                           help="To date + rest of the review"),
+                     "shortfall_to_date": common.money_column("To date", width=90,
+                                                              help="Planned − realized so far"),
+                     "shortfall_remaining": common.money_column(
+                         "Rest of review", width=110,
+                         help="Planned − projected at the current 3-month trend, to review_until"),
+                 })
+    by_portfolio = q.value_at_stake_by_portfolio(f)
+    shown = by_portfolio.assign(portfolio=plot_series(by_portfolio["portfolio"]),
+                                label=[money(v, f.currency, compact=True) for v in by_portfolio["value_at_stake"]])
+    fig = px.bar(shown, x="value_at_stake", y="portfolio", orientation="h", text="label",
+                 height=80 + 45 * len(shown), labels={"value_at_stake": "Value at stake", "portfolio": ""},
+                 color_discrete_sequence=["#cf222e"])
+    fig.update_traces(textposition="outside", cliponaxis=False,
+                      hovertemplate="%{y}: %{text}<extra></extra>")
+    fig.update_layout(yaxis={"autorange": "reversed", "title": None}, font={"size": 14},
+                      margin={"t": 40, "r": 80, "l": 10, "b": 10}, title="Value at stake per portfolio",
+                      xaxis={"tickprefix": CURRENCY_SYMBOLS.get(f.currency or "", ""), "tickformat": "~s",
+                             "title": None})
+    st.plotly_chart(fig, width="stretch")
+
+
+def _changes_section(f) -> None:
+    st.subheader("What changed since last month")
+    changed = q.changes(f)
+    if changed.empty:
+        st.info("No benefit newly needs attention, recovered, went stale or was rebaselined since last month.")
+        return
+    shown = _links(common.as_text(changed, money=("value_at_stake",), compact=True))
+    common.table(changed, "changes since last month", "changes.csv", shown=shown,
+                 column_order=["change_label", "benefit_id", "benefit_name", "status_before_label", "status_label",
+                               "benefit_owner", "project_id", "value_at_stake"],
+                 column_config={
+                     **_link_columns(),
+                     "change_label": st.column_config.TextColumn("Change", width=150),
+                     "benefit_name": st.column_config.TextColumn("Name", width=180),
+                     "status_before_label": st.column_config.TextColumn("Last month", width=95),
+                     "status_label": st.column_config.TextColumn("Now", width=95),
+                     "benefit_owner": st.column_config.TextColumn("Owner", width=120),
+                     "value_at_stake": common.money_column("At stake", width=80),
+                 })
 
 
 def _trend_section(f) -> None:
@@ -112,7 +206,21 @@ def _attention_section(attention, attention_labels: list[str], vocabulary) -> No
     if attention.empty:
         st.success(f"No benefit is {md(common.in_words(attention_labels, 'or'))}.")
         return
-    tables.show(attention, "attention list", "attention.csv",
-                ["status_label", "benefit_id", "benefit_name", "annual_planned_value", "cumulative_realized_value",
-                 "trailing_realization_pct", "planned_pct", "benefit_owner", "project_name"], compact=True,
-                project_name=st.column_config.TextColumn("Project"))
+    money_columns = ("value_at_stake", "cumulative_realized_value")
+    shown = _links(common.as_text(attention, money=money_columns, pct=("trailing_realization_pct", "planned_pct"),
+                                  compact=True))
+    non_financial = attention["category"] == "non_financial"
+    for column in money_columns:
+        shown.loc[non_financial, column] = "non-financial"
+    common.table(attention, "attention list", "attention.csv", shown=shown,
+                 column_order=["status_label", "benefit_id", "benefit_name", "value_at_stake",
+                               "trailing_realization_pct", "planned_pct", "benefit_owner", "project_id"],
+                 column_config={
+                     **_link_columns(),
+                     "status_label": st.column_config.TextColumn("Status", width=90),
+                     "benefit_name": st.column_config.TextColumn("Name", width=200),
+                     "value_at_stake": common.money_column("At stake", width=85),
+                     "trailing_realization_pct": common.pct_column("Realization", help="Trailing 3-month realization"),
+                     "planned_pct": common.pct_column("Planned", help="Planned realization by now"),
+                     "benefit_owner": st.column_config.TextColumn("Owner", width=130),
+                 })

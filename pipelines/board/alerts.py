@@ -1,7 +1,8 @@
 """New alerts since the previous alerts run: `alerts_<as_of>.csv` and `audit.alert_state`.
 
 The candidates are the rows of `reporting.rpt_board_state` whose `alert_kind` is set (a benefit
-whose status needs attention, a watermelon project); one is new when its state differs from the
+whose status needs attention, a watermelon project, a KPI whose improvement benefits claim more
+than 100 % of: double_counting); one is new when its state differs from the
 one the previous alerts run recorded (`audit.alert_state`; on the first run everything is new).
 Benefits rebaselined since the previous run (`last_rebaselined_at`) follow, with the old → new
 values from `marts.fct_benefit_versions`. Alerts are ordered by kind (statuses in board order, then
@@ -21,14 +22,15 @@ from typing import Any
 import duckdb
 
 from pipelines.board.files import records, write_atomically
-from pipelines.board.reasons import benefit_reason, rebaseline_reason, watermelon_reason
+from pipelines.board.reasons import benefit_reason, double_counting_reason, rebaseline_reason, watermelon_reason
 from pipelines.formatting import markdown_text
 from pipelines.safe_csv import write_dict_rows
 from pipelines.vocabulary import Vocabulary
 
 ALERT_COLUMNS = ["kind", "id", "name", "owner", "reason", "project_id", "portfolio"]
-# alert kinds that are not a status (rpt_board_state.alert_kind of a project; a rebaseline)
-WATERMELON, REBASELINED = "watermelon", "rebaselined"
+# alert kinds that are not a status (rpt_board_state.alert_kind of a project or of an over-claimed
+# KPI; a rebaseline)
+WATERMELON, DOUBLE_COUNTING, REBASELINED = "watermelon", "double_counting", "rebaselined"
 
 ALERT_STATE_DDL = """
 CREATE SCHEMA IF NOT EXISTS audit;
@@ -36,9 +38,9 @@ CREATE TABLE IF NOT EXISTS audit.alert_state (
     run_id VARCHAR NOT NULL,        -- the Dagster run that recorded the row
     as_of_date DATE NOT NULL,       -- that run's as-of date
     recorded_at TIMESTAMP NOT NULL, -- when it was recorded (same clock as the dbt snapshots)
-    object_kind VARCHAR NOT NULL,   -- benefit | project | run (one marker row per alerts run)
-    object_id VARCHAR NOT NULL,     -- benefit_id | project_id | run_id
-    state VARCHAR                   -- benefit status | watermelon / not_watermelon | recorded
+    object_kind VARCHAR NOT NULL,   -- benefit | project | kpi | run (one marker row per alerts run)
+    object_id VARCHAR NOT NULL,     -- benefit_id | project_id | kpi_id | run_id
+    state VARCHAR                   -- benefit status | watermelon / not_watermelon | over_claimed | recorded
 )
 """
 
@@ -106,8 +108,9 @@ class AlertsResult:
 
 
 def alert_kinds(vocabulary: Vocabulary) -> tuple[str, ...]:
-    """Every kind an alert can have, in alert order: attention statuses, watermelon, rebaselined."""
-    return (*vocabulary.attention, WATERMELON, REBASELINED)
+    """Every kind an alert can have, in alert order: attention statuses, watermelon, double counting,
+    rebaselined."""
+    return (*vocabulary.attention, WATERMELON, DOUBLE_COUNTING, REBASELINED)
 
 
 def _previous_run(conn: duckdb.DuckDBPyConnection) -> dict | None:
@@ -122,10 +125,12 @@ def compute_alerts(
     run_id, since = (previous_run["run_id"], previous_run["recorded_at"]) if previous_run else (None, None)
     alerts = []
     for row in records(conn, NEW_STATE_SQL, [run_id, since]):
-        is_benefit = row["object_kind"] == "benefit"
+        kind = row["object_kind"]
+        reason = (benefit_reason(row, vocabulary) if kind == "benefit"
+                  else double_counting_reason(row) if row["alert_kind"] == DOUBLE_COUNTING else watermelon_reason(row))
         alerts.append({
             "kind": row["alert_kind"], "id": row["object_id"], "name": row["object_name"], "owner": row["owner"],
-            "reason": benefit_reason(row, vocabulary) if is_benefit else watermelon_reason(row),
+            "reason": reason,
             "project_id": row["project_id"], "portfolio": row["portfolio"],
         })
     for b in records(conn, REBASELINED_SQL, [since]):

@@ -1,7 +1,8 @@
-"""The board pack's charts: cumulative realized vs planned value, one per portfolio and currency.
+"""The board pack's chart: cumulative realized vs planned value, small multiples, one panel per
+portfolio and currency (each on its own money axis: amounts are never added across currencies).
 
-Each chart is an HTML fragment for the page (the plotly.js bundle inline in the first one only,
-so the pack opens offline). Text from the data goes through `plot_esc`: plotly renders a subset
+The chart is an HTML fragment for the page (the plotly.js bundle inline, so the pack opens
+offline). Text from the data goes through `plot_esc`: plotly renders a subset
 of HTML in titles, labels and hover text.
 """
 
@@ -31,42 +32,52 @@ def _line(rows: list[dict], column: str, name: str, symbol: str, style: dict) ->
     }
 
 
-def trend_figures(trend: list[dict]) -> list[str]:
-    """One chart per (portfolio, currency) of the rpt_portfolio_month rows, in their order."""
+PANEL_COLUMNS, PANEL_HEIGHT = 3, 210  # small multiples: panels per row, pixels per row of panels
+
+
+def trend_figure(trend: list[dict]) -> str:
+    """One small-multiples chart of the rpt_portfolio_month rows: a panel per (portfolio,
+    currency), in their order, realized (solid) against planned (dashed)."""
     import plotly.io as pio
 
     series: dict[tuple[str, str], list[dict]] = {}
     for r in trend:
         series.setdefault((r["portfolio"], r["currency"]), []).append(r)
-    # Figures as plain dicts with the template resolved once: plotly's validating Figure objects
-    # deep-copy the template per chart (~50 ms each, 15+ charts at scale).
+    # A plain dict with the template resolved once (plotly's validating Figure objects are slow).
     template = pio.templates["plotly_white"].to_plotly_json()
-    out = []
-    for (portfolio, currency), rows in series.items():
+    columns = min(PANEL_COLUMNS, len(series))
+    rows = -(-len(series) // columns)
+    gap_x, gap_y = 0.06, 55 / (rows * PANEL_HEIGHT)  # room for the x ticks and the next panel's title
+    width, height = (1 - gap_x * (columns - 1)) / columns, (1 - gap_y * (rows - 1)) / rows
+    data, annotations, layout = [], [], {}
+    for i, ((portfolio, currency), part) in enumerate(series.items()):
+        n = "" if i == 0 else str(i + 1)
+        row, col = divmod(i, columns)
+        x0, y1 = col * (width + gap_x), 1 - row * (height + gap_y)
         symbol = CURRENCY_SYMBOLS.get(currency or "", "")
-        fig = {
-            "data": [
-                _line(rows, "cumulative_planned_value", "planned", symbol,
-                      {"mode": "lines", "line": {"dash": "dash", "color": PLANNED_COLOUR}}),
-                _line(rows, "cumulative_realized_value", "realized", symbol,
-                      {"mode": "lines+markers", "line": {"color": REALIZED_COLOUR}}),
-            ],
-            "layout": {
-                "title": {
-                    "text": f"{plot_esc(portfolio)} — cumulative realized vs planned value ({plot_esc(currency)})",
-                    "x": 0.01,
-                },
-                "template": template, "height": 340, "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
-                "font": {"family": FONT, "size": 13},
-                "yaxis": {"tickprefix": symbol, "tickformat": ",.0f", "title": {"text": plot_esc(currency)}},
-                "legend": {"orientation": "h", "y": -0.15},
-            },
-        }
-        out.append(
-            pio.to_html(
-                fig, full_html=False, include_plotlyjs=not out, include_mathjax=False, validate=False,
-                default_height="340px", default_width="100%",
-                config={"displaylogo": False, "responsive": True},
-            )
-        )
-    return out
+        for column, name, style in (
+            ("cumulative_planned_value", "planned", {"mode": "lines", "line": {"dash": "dash", "color": PLANNED_COLOUR}}),
+            ("cumulative_realized_value", "realized", {"mode": "lines", "line": {"color": REALIZED_COLOUR, "width": 2.5}}),
+        ):
+            data.append({**_line(part, column, name, symbol, style), "xaxis": f"x{n}", "yaxis": f"y{n}",
+                         "showlegend": False})  # the section's lead says which line is which
+        layout[f"xaxis{n}"] = {"domain": [x0, x0 + width], "anchor": f"y{n}", "nticks": 5}
+        layout[f"yaxis{n}"] = {"domain": [y1 - height, y1], "anchor": f"x{n}", "tickprefix": symbol,
+                               "tickformat": "~s", "nticks": 4, "rangemode": "tozero"}
+        annotations.append({
+            "text": f"<b>{plot_esc(portfolio)}</b> ({plot_esc(currency)})", "showarrow": False,
+            "xref": "paper", "yref": "paper", "x": x0, "y": y1, "xanchor": "left", "yanchor": "bottom",
+            "font": {"size": 13},
+        })
+    total_height = rows * PANEL_HEIGHT + 70
+    fig = {
+        "data": data,
+        "layout": {
+            **layout, "annotations": annotations, "template": template, "height": total_height,
+            "margin": {"l": 50, "r": 20, "t": 30, "b": 30}, "font": {"family": FONT, "size": 12},
+        },
+    }
+    return pio.to_html(
+        fig, full_html=False, include_plotlyjs=True, include_mathjax=False, validate=False,
+        default_height=f"{total_height}px", default_width="100%", config={"displaylogo": False, "responsive": True},
+    )

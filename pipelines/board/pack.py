@@ -11,22 +11,29 @@ with its label, order and tone, the measures and the project facts); the status 
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from pipelines import formatting
-from pipelines.board.charts import trend_figures
+from pipelines.board.charts import trend_figure
 from pipelines.board.files import records, write_atomically
 from pipelines.vocabulary import Vocabulary
 
 STALE_RULE = "stale"  # status_key of SPEC 4 rule 4: the pack lists its benefits by owner
+SUMMARY_ROWS = 10  # the executive summary's lists stop here (the detail sections have the rest)
+# Where the dashboard is served (e.g. http://pmo-board:8501): benefit and project ids in the pack
+# link to their detail pages there. Unset, the ids are plain text: a pack mailed around has no
+# dashboard to link to.
+DASHBOARD_URL_ENV = "BRW_DASHBOARD_URL"
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
 _CSS_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -38,21 +45,50 @@ PERIOD_SQL = """
 
 # name → SELECT on the reporting layer; $1, where used, is the list of stale status codes
 QUERIES = {
+    # the executive summary: totals per currency (rpt_portfolio_board, the one definition of
+    # annual planned value and value at stake that the dashboard and the run summary share)
+    "headline": """
+        SELECT currency, sum(value_at_stake) AS value_at_stake, sum(attention_benefits) AS attention_benefits,
+               sum(annual_planned_benefit) AS annual_planned_benefit,
+               sum(annual_planned_disbenefit) AS annual_planned_disbenefit,
+               sum(annual_planned_net) AS annual_planned_net,
+               sum(cumulative_realized_value) AS cumulative_realized_value,
+               sum(cumulative_planned_value) AS cumulative_planned_value,
+               sum(cumulative_realized_value) / nullif(sum(cumulative_planned_value), 0) AS realized_share_of_plan,
+               string_agg(over_claimed_kpi_ids, ', ' ORDER BY portfolio) AS over_claimed_kpi_ids
+        FROM reporting.rpt_portfolio_board GROUP BY currency
+        ORDER BY sum(annual_planned_net) DESC NULLS LAST, currency""",
+    "at_stake": """
+        SELECT value_at_stake_rank, benefit_id, benefit_name, project_id, portfolio, benefit_owner, status,
+               status_label, status_tone, shortfall_to_date, shortfall_remaining, value_at_stake, currency
+        FROM reporting.rpt_benefit_board WHERE value_at_stake_rank IS NOT NULL
+        ORDER BY value_at_stake DESC, benefit_id""",
+    "changes": """
+        SELECT change_kind, change_label, benefit_id, benefit_name, project_id, portfolio, benefit_owner,
+               status, status_label, status_tone, status_before_label, trailing_realization_pct,
+               trailing_realization_pct_before, rebaselined_at, value_at_stake, currency, category
+        FROM reporting.rpt_benefit_changes
+        ORDER BY change_order, coalesce(portfolio, ''), benefit_id""",
+    "over_claimed": """
+        SELECT kpi_id, kpi_name, claiming_benefit_ids, benefit_owners, portfolios, max_claimed_attribution_pct,
+               first_overlap_month, last_overlap_month, over_claimed_value, currency
+        FROM reporting.rpt_attribution_overlap ORDER BY kpi_id, currency""",
+    "portfolio_value": """
+        SELECT portfolio, currency, benefits_in_review_window, annual_planned_benefit, annual_planned_disbenefit,
+               annual_planned_net, cumulative_realized_value, cumulative_planned_value, realized_share_of_plan,
+               value_at_stake, over_claimed_kpi_ids, false AS is_total
+        FROM reporting.rpt_portfolio_board
+        UNION ALL
+        SELECT NULL, currency, sum(benefits_in_review_window), sum(annual_planned_benefit),
+               sum(annual_planned_disbenefit), sum(annual_planned_net), sum(cumulative_realized_value),
+               sum(cumulative_planned_value), sum(cumulative_realized_value) / nullif(sum(cumulative_planned_value), 0),
+               sum(value_at_stake), NULL, true
+        FROM reporting.rpt_portfolio_board GROUP BY currency HAVING count(*) > 1
+        ORDER BY currency NULLS LAST, is_total, portfolio""",
     "status_counts": """
         SELECT status, status_label, status_tone, count(*) AS benefits,
                count(*) / sum(count(*)) OVER () AS share
         FROM reporting.rpt_benefit_board GROUP BY ALL ORDER BY min(status_board_order), status""",
-    "portfolio_value": """
-        SELECT portfolio, currency, benefits_tracked, annual_planned_value, cumulative_realized_value,
-               cumulative_planned_value, realized_share_of_plan, false AS is_total
-        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month AND NOT is_reporting_total
-        UNION ALL
-        SELECT NULL, currency, sum(benefits_tracked), sum(annual_planned_value), sum(cumulative_realized_value),
-               sum(cumulative_planned_value), sum(cumulative_realized_value) / nullif(sum(cumulative_planned_value), 0),
-               true
-        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month AND NOT is_reporting_total
-        GROUP BY currency HAVING count(*) > 1
-        ORDER BY currency NULLS LAST, is_total, portfolio""",
     "trend": """
         SELECT portfolio, currency, period_month, cumulative_realized_value, cumulative_planned_value
         FROM reporting.rpt_portfolio_month WHERE cumulative_planned_value IS NOT NULL AND NOT is_reporting_total
@@ -60,7 +96,7 @@ QUERIES = {
     "attention": """
         SELECT status, status_label, status_tone, benefit_id, benefit_name, project_id, project_name, portfolio,
                benefit_owner, trailing_realization_pct, planned_pct, last_measured_on, months_since_close,
-               cumulative_realized_value, currency, category
+               cumulative_realized_value, value_at_stake, currency, category
         FROM reporting.rpt_benefit_board WHERE needs_attention
         ORDER BY status_board_order, coalesce(portfolio, ''), benefit_id""",
     "closed_projects": """
@@ -72,11 +108,6 @@ QUERIES = {
         SELECT project_id, status, status_label, status_tone, count(*) AS benefits
         FROM reporting.rpt_benefit_board WHERE is_after_closure
         GROUP BY ALL ORDER BY project_id, min(status_board_order), status""",
-    "closed_benefits": """
-        SELECT project_id, benefit_id, benefit_name, benefit_owner, status, status_label, status_tone,
-               trailing_realization_pct, last_measured_on, cumulative_realized_value, currency, category
-        FROM reporting.rpt_benefit_board WHERE is_after_closure
-        ORDER BY actual_close_date NULLS FIRST, coalesce(portfolio, ''), project_id, status_board_order, benefit_id""",
     "stale_owners": """
         SELECT benefit_owner, count(*) AS benefits
         FROM reporting.rpt_benefit_board WHERE list_contains($1::VARCHAR[], status)
@@ -117,6 +148,19 @@ def _html_value(v: Any) -> Markup:
 
 def _iso(v: date | None, missing: str = "") -> str:
     return v.isoformat() if v else missing
+
+
+def detail_links(base_url: str | None) -> dict[str, Any]:
+    """Page → id → URL of its detail page on the dashboard at `base_url` (the dashboard's own
+    query parameters: /benefit?benefit_id=…, /delivery-health?project_id=…); without a base URL
+    no links (the template writes plain ids)."""
+    base = (base_url or "").strip().rstrip("/")
+    if not base:
+        return {"benefit": lambda _id: None, "project": lambda _id: None}
+    return {
+        "benefit": lambda benefit_id: f"{base}/benefit?benefit_id={quote(str(benefit_id), safe='')}",
+        "project": lambda project_id: f"{base}/delivery-health?project_id={quote(str(project_id), safe='')}",
+    }
 
 
 _TEMPLATES = Environment(
@@ -162,7 +206,7 @@ def _status_css(vocabulary: Vocabulary) -> dict[str, str]:
 def render_board_pack(data: dict) -> tuple[str, int]:
     """The pack's HTML and how many charts it has, from `board_data` (or rows shaped like it)."""
     vocabulary: Vocabulary = data["vocabulary"]
-    figures = trend_figures(data["trend"])
+    figures = [trend_figure(data["trend"])] if data["trend"] else []
     mix: dict[str, list[str]] = {}  # project → "<status label> <benefits>" in board order
     for row in data["closed_status_mix"]:
         mix.setdefault(row["project_id"], []).append(f"{row['status_label']} {formatting.count(row['benefits'])}")
@@ -174,6 +218,8 @@ def render_board_pack(data: dict) -> tuple[str, int]:
         status_colours=_status_css(vocabulary),
         status_mix={project: ", ".join(parts) for project, parts in mix.items()},
         figures=[Markup(f) for f in figures],  # plotly's HTML, its text escaped by plot_esc
+        summary_rows=SUMMARY_ROWS,
+        link=detail_links(data.get("dashboard_url")),
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
     )
     return doc, len(figures)
@@ -181,7 +227,7 @@ def render_board_pack(data: dict) -> tuple[str, int]:
 
 def write_board_pack(conn: duckdb.DuckDBPyConnection, reports_dir: Path, as_of: date) -> BoardPackResult:
     """`board_pack_<yyyy-mm>.html` for the evaluation month of the reporting layer."""
-    data = board_data(conn, as_of)
+    data = {**board_data(conn, as_of), "dashboard_url": os.environ.get(DASHBOARD_URL_ENV)}
     doc, figures = render_board_pack(data)
     month: date = data["evaluation_month"]
     path = Path(reports_dir) / f"board_pack_{month:%Y-%m}.html"

@@ -78,6 +78,12 @@ def watermelon_reason(row: dict) -> str:
     return reason
 
 
+def double_counting_reason(row: dict) -> str:
+    """Why a rpt_board_state KPI row alerts: its benefits claim its improvement more than once."""
+    return (f"double counting: {row['claiming_benefit_ids']} claim up to {pct(row['max_claimed_attribution_pct'])} "
+            "of the KPI's improvement; portfolio totals count it once (fix attribution_pct)")
+
+
 def rebaseline_reason(conn: duckdb.DuckDBPyConnection, benefit_id: str, since: datetime | None) -> str:
     """Old → new of every changed field: old is the version current at `since` (else the one before)."""
     versions = records(

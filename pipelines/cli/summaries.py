@@ -1,5 +1,7 @@
 """The summary `brw run` prints after a run: rows loaded and quarantined per file, benefits by
-status and value per portfolio, delivery health (derived RAG, watermelons, margin leakage).
+status, net annual planned value and value at stake (rpt_portfolio_board: the definition the
+dashboard and the board pack share), value per portfolio, delivery health (derived RAG,
+watermelons, margin leakage).
 
 Every figure is a SELECT: the load from the audit tables, the rest from the reporting layer
 (`reporting.rpt_benefit_board`, `rpt_project_board`, `rpt_portfolio_month`) and
@@ -47,6 +49,15 @@ BENEFIT_QUERIES = {
                realized_share_of_plan
         FROM reporting.rpt_portfolio_month WHERE is_evaluation_month AND NOT is_reporting_total
         ORDER BY portfolio, currency""",
+    # the board's totals per currency: rpt_portfolio_board, the definition the dashboard and the
+    # board pack share (a dis-benefit is a cost; over-claimed KPI improvement counted once)
+    "value": """SELECT currency, sum(annual_planned_benefit), sum(annual_planned_disbenefit), sum(annual_planned_net),
+               sum(value_at_stake), sum(attention_benefits),
+               string_agg(over_claimed_kpi_ids, ', ' ORDER BY portfolio)
+        FROM reporting.rpt_portfolio_board GROUP BY currency ORDER BY sum(annual_planned_net) DESC NULLS LAST, currency""",
+    "at_stake": """SELECT benefit_id, benefit_name, status_label, benefit_owner, currency, value_at_stake
+        FROM reporting.rpt_benefit_board WHERE value_at_stake_rank IS NOT NULL
+        ORDER BY value_at_stake DESC, benefit_id""",
 }
 
 DELIVERY_QUERIES = {  # benefits_watermelons: the flagged benefits of each, with their status labels
@@ -161,6 +172,7 @@ def _write_benefits(data: dict, out) -> None:
     if invalid:
         print(f"  {formatting.count(invalid)} benefit(s) with a target that is no improvement: "
               "see marts.fct_invalid_benefits", file=out)
+    _write_value(data, out)
     if data["portfolios"]:
         print("Cumulative realized vs planned value per portfolio:", file=out)
         for portfolio, currency, tracked, realized, planned, share in data["portfolios"]:
@@ -178,6 +190,28 @@ def _write_incomplete(counts: tuple, month: str, out) -> None:
         print(f"  {formatting.count(incomplete)} of {formatting.count(kpis)} KPIs have an incomplete {month} "
               "(no measurement in its last days): read as no data (marts.dim_kpi, is_evaluation_month_complete)",
               file=out)
+
+
+def _write_value(data: dict, out) -> None:
+    """Net annual planned value and value at stake per currency, the largest amounts at stake."""
+    money = formatting.money
+    if data["value"]:
+        print("Annual planned value (benefits in their review window; a dis-benefit is a cost) and value at stake:",
+              file=out)
+    over_claimed = []
+    for currency, benefit, disbenefit, net, at_stake, attention, kpis in data["value"]:
+        print(f"  {currency}: net {money(net, currency)} a year ({money(benefit, currency)} benefits − "
+              f"{money(disbenefit, currency)} dis-benefits); {money(at_stake, currency)} at stake "
+              f"({formatting.count(attention)} benefits needing attention)", file=out)
+        over_claimed += [k for k in (kpis or "").split(", ") if k and k not in over_claimed]
+    if over_claimed:
+        print(f"  Each KPI's improvement counted once: benefits claim more than 100 % of {', '.join(over_claimed)} "
+              "(reporting.rpt_attribution_overlap)", file=out)
+    if data["at_stake"]:
+        print("Value at stake, largest first:", file=out)
+        for benefit_id, name, status, owner, currency, at_stake in data["at_stake"][:SHOWN]:
+            print(f"  {benefit_id} {name} ({status}, {owner or 'no owner'}): {money(at_stake, currency)}", file=out)
+        _more(data["at_stake"], "benefits at stake (reporting.rpt_benefit_board, value_at_stake_rank)", out)
 
 
 def _write_delivery(data: dict, out) -> None:

@@ -103,6 +103,9 @@ STORIES: dict[str, str] = {
     "custom_profile_benefit": "BEN-0026",
     "long_closed_off_track_benefit": "BEN-0024",
     "shared_kpi": "KPI-0007",  # backs BEN-0007 and BEN-0009
+    # (g) double counting: BEN-0009 monetizes half of KPI-0007's improvement that BEN-0007 claims
+    #     in full (attribution 1 + 0.5 = 150 %): flagged, capped at 100 % in the portfolio totals
+    "double_counting_benefit": "BEN-0009",
 }
 
 # --------------------------------------------------------------------------------------------

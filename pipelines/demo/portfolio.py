@@ -174,17 +174,18 @@ def new_benefit(ctx: GeneratorState, p: Project, k: Kpi, *, secondary: bool = Fa
                 realization_start: date | None, target_date: date, factor: float = 1.0,
                 attribution: float | None = None, review_until: date | None = None,
                 baseline_window: tuple[int, int] | None = None,
-                plan: list[tuple[int, float]] | None = None) -> Benefit:
+                plan: list[tuple[int, float]] | None = None, vpu: float | None = None) -> Benefit:
     rng = ctx.rng["benefits"]
     a = k.arch
     if category is None:
         cats = a.cats if not secondary else (a.cats[::-1])
         category = cats[0] if len(cats) == 1 or rng.random() < 0.7 else cats[1]
-    vpu = None
-    if category != "non_financial":
+    if category != "non_financial" and vpu is None:  # a given value per unit draws nothing
         lo, hi = a.vpu if a.vpu else (10.0, 50.0)
         vpu = float(rng.uniform(lo, hi))
         vpu = round(vpu, 2) if vpu < 10 else float(round(vpu, -1 if vpu < 1000 else -2))
+    elif category == "non_financial":
+        vpu = None
     r = realization_start if realization_start is not None else _default_r(p)
     r_m, t_m = month_of(r), month_of(target_date)
     baseline_value = bstart = bend = None

@@ -81,21 +81,23 @@ def plant_story_projects(ctx: GeneratorState, n: int) -> None:
     makers.append(p2)
 
     # P3: Self-Service Portal Relaunch -- closed; achieved early (BEN-0007), shared KPI with
-    # BEN-0009, dis-benefit within tolerance (BEN-0008)
+    # BEN-0009, dis-benefit within tolerance (BEN-0008). Double counting: BEN-0009 also monetizes
+    # the channel shift (cashable, half of it) while BEN-0007 claims all of it: 150 % of KPI-0007's
+    # improvement is claimed, and the portfolio totals count it once.
     def p3():
         p = mk(2, "Digital & Data", "Self-Service Portal Relaunch", "closed",
                e - 30, e - 16, e - 15, "healthy", 6, 1.02)
         k = kpi(p, "selfserve", base=110000, ti=50000)
         r = month_date(month_of(p.close) + 1)
-        ben(p, k, Outcome(kind="early", g=1.08, fast_months=8), measured=False,
-            profile="linear", realization_start=r, target_date=month_end(e + 10),
-            category="cashable")
+        b7 = ben(p, k, Outcome(kind="early", g=1.08, fast_months=8), measured=False,
+                 profile="linear", realization_start=r, target_date=month_end(e + 10),
+                 category="cashable")
         k2 = kpi(p, "licence", base=32000, ti=14000)
         ben(p, k2, Outcome(g=0.93), measured=False, profile="step", realization_start=r,
             target_date=month_end(month_of(r) + 2))
         ben(p, k, None, secondary=True, measured=False, profile="s_curve",
             realization_start=r, target_date=month_end(e + 22), factor=1.25,
-            category="non_financial")
+            category="cashable", attribution=0.5, vpu=b7.vpu)  # given: no draw, the rest unchanged
         p.benefits_rag = "green"
     makers.append(p3)
 

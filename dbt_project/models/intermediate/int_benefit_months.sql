@@ -1,7 +1,8 @@
 {#- The benefit x month spine with the planned ramp P_m (SPEC section 4) and the benefit's
     parameters the monthly measures need, for every valid benefit from var chart_lead_months
     months before realization (or the start of its baseline window, or two months before the
-    evaluation month, whichever is earliest) to the evaluation month. -#}
+    evaluation month, whichever is earliest) to the evaluation month. The ramp is macro
+    planned_pct (macros/planned_ramp.sql), shared with int_benefit_future_months. -#}
 
 with benefits as (
 
@@ -62,40 +63,7 @@ spine as (
 
 ),
 
-plan_points as (
-
-    select
-        benefit_id,
-        period_month as point_month,
-        planned_pct as point_pct,
-        lead(period_month) over (partition by benefit_id order by period_month) as next_point_month,
-        lead(planned_pct) over (partition by benefit_id order by period_month) as next_point_pct
-    from {{ ref('stg_benefit_plan') }}
-
-),
-
-custom_ramp as (
-
-    {#- Linear interpolation between plan points; the last point's value after it; nothing
-        before the first point (0 below). -#}
-    select
-        spine.benefit_id,
-        spine.period_month,
-        case
-            when plan_points.next_point_month is null then plan_points.point_pct
-            else plan_points.point_pct
-                + (plan_points.next_point_pct - plan_points.point_pct)
-                * {{ months_between('plan_points.point_month', 'spine.period_month') }}
-                / (1.0 * {{ months_between('plan_points.point_month', 'plan_points.next_point_month') }})
-        end as custom_pct
-    from spine
-    inner join plan_points
-        on spine.benefit_id = plan_points.benefit_id
-        and spine.period_month >= plan_points.point_month
-        and (plan_points.next_point_month is null or spine.period_month < plan_points.next_point_month)
-    where spine.profile = 'custom'
-
-)
+{{ custom_ramp_ctes('spine') }}
 
 select
     spine.benefit_id,
@@ -111,16 +79,7 @@ select
     spine.attribution_pct,
     spine.value_per_unit,
     spine.realization_month,
-    cast(case
-        when spine.period_month < spine.realization_month then 0
-        when spine.period_month >= spine.target_month then 1
-        when spine.profile = 'linear' then spine.months_since_start / (1.0 * spine.ramp_months)
-        when spine.profile = 'step' then 0
-        when spine.profile = 's_curve'
-            then 3 * power(spine.months_since_start / (1.0 * spine.ramp_months), 2)
-                - 2 * power(spine.months_since_start / (1.0 * spine.ramp_months), 3)
-        when spine.profile = 'custom' then coalesce(custom_ramp.custom_pct, 0)
-    end as {{ type_double() }}) as planned_pct
+    {{ planned_pct('spine', 'custom_ramp') }} as planned_pct
 from spine
 left join custom_ramp
     on spine.benefit_id = custom_ramp.benefit_id

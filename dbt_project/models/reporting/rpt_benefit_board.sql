@@ -34,7 +34,15 @@ monthly as (
         is_complete_month, measurement_count
     from {{ ref('fct_benefit_monthly') }}
 
-)
+),
+
+at_stake as (
+
+    select * from {{ ref('fct_benefit_value_at_stake') }}
+
+),
+
+board as (
 
 select
     status.benefit_id,
@@ -73,6 +81,23 @@ select
     status.cumulative_realized_value,
     monthly.cumulative_planned_value,
     status.annual_planned_value,
+    {#- one definition of annual planned value for every reader: benefits and dis-benefits apart,
+        a dis-benefit a positive cost, the net their difference (null: non-financial) -#}
+    cast(case when not benefits.is_disbenefit then benefits.annual_planned_value
+        when benefits.annual_planned_value is not null then 0 end as {{ type_double() }}) as annual_planned_benefit,
+    cast(case when benefits.is_disbenefit then benefits.annual_planned_value
+        when benefits.annual_planned_value is not null then 0 end as {{ type_double() }}) as annual_planned_disbenefit,
+    cast(benefits.annual_planned_value * case when benefits.is_disbenefit then -1 else 1 end as {{ type_double() }})
+        as annual_planned_net,
+    benefits.realization_month <= status.evaluation_month
+        and status.evaluation_month <= benefits.review_until_month as is_in_review_window,
+    coalesce(at_stake.attribution_scale, 1) as attribution_scale,
+    at_stake.cumulative_realized_value_capped,
+    at_stake.cumulative_planned_value_capped,
+    at_stake.shortfall_to_date,
+    at_stake.shortfall_remaining,
+    at_stake.value_at_stake,
+    at_stake.value_at_stake_capped,
     status.last_measured_on,
     coalesce(monthly.is_complete_month, false) as is_evaluation_month_complete,
     coalesce(monthly.measurement_count, 0) as evaluation_month_measurements,
@@ -103,3 +128,28 @@ inner join vocabulary
 left join monthly
     on status.benefit_id = monthly.benefit_id
     and status.evaluation_month = monthly.period_month
+left join at_stake
+    on status.benefit_id = at_stake.benefit_id
+
+)
+
+select
+    board.* exclude (cumulative_realized_value_capped, cumulative_planned_value_capped,
+        value_at_stake_capped),
+    {#- what the benefit adds to its portfolio's totals (rpt_portfolio_board, the dashboard's
+        headline, the run summary): annual planned value while realization has started and the
+        review has not ended; realized and planned value to date from realization start; value at
+        stake of an attention benefit; each at its KPI's attribution cap -#}
+    cast(case when is_in_review_window then annual_planned_benefit * attribution_scale
+        when annual_planned_benefit is not null then 0 end as {{ type_double() }}) as annual_planned_benefit_in_totals,
+    cast(case when is_in_review_window then annual_planned_disbenefit * attribution_scale
+        when annual_planned_disbenefit is not null then 0 end as {{ type_double() }}) as annual_planned_disbenefit_in_totals,
+    cast(case when is_in_review_window then annual_planned_net * attribution_scale
+        when annual_planned_net is not null then 0 end as {{ type_double() }}) as annual_planned_net_in_totals,
+    cumulative_realized_value_capped as cumulative_realized_value_in_totals,
+    cumulative_planned_value_capped as cumulative_planned_value_in_totals,
+    cast(case when needs_attention then value_at_stake_capped end as {{ type_double() }}) as value_at_stake_in_totals,
+    cast(case when needs_attention and value_at_stake > 0 then row_number() over (
+        partition by needs_attention and value_at_stake > 0, currency order by value_at_stake desc, benefit_id
+    ) end as {{ dbt.type_bigint() }}) as value_at_stake_rank
+from board

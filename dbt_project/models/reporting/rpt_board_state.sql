@@ -5,7 +5,7 @@
     The alerts asset raises an alert for a row whose alert_kind is set and whose state differs
     from the one recorded by the previous alerts run (audit.alert_state). Alerts are ordered by
     kind: benefit statuses in board order (marts.dim_benefit_status.board_order, the position in
-    var benefit_statuses), then watermelon, after the last status. -#}
+    var benefit_statuses), then watermelon, after the last status, then double counting. -#}
 
 with benefits as (
 
@@ -16,6 +16,20 @@ with benefits as (
 projects as (
 
     select * from {{ ref('rpt_project_board') }}
+
+),
+
+over_claimed_kpis as (
+
+    select
+        kpi_id,
+        min(kpi_name) as kpi_name,
+        string_agg(claiming_benefit_ids, ', ' order by claiming_benefit_ids) as claiming_benefit_ids,
+        string_agg(benefit_owners, ', ' order by benefit_owners) as benefit_owners,
+        string_agg(portfolios, ', ' order by portfolios) as portfolios,
+        max(max_claimed_attribution_pct) as max_claimed_attribution_pct
+    from {{ ref('rpt_attribution_overlap') }}
+    group by kpi_id
 
 )
 
@@ -35,7 +49,9 @@ select
     benefits.last_measured_on,
     benefits.months_since_close,
     cast(null as {{ dbt.type_string() }}) as derived_rag_reasons,
-    cast(null as {{ dbt.type_bigint() }}) as watermelon_months
+    cast(null as {{ dbt.type_bigint() }}) as watermelon_months,
+    cast(null as {{ dbt.type_string() }}) as claiming_benefit_ids,
+    cast(null as {{ type_double() }}) as max_claimed_attribution_pct
 from benefits
 
 union all
@@ -58,5 +74,30 @@ select
     cast(null as date) as last_measured_on,
     projects.months_since_close,
     projects.derived_rag_reasons,
-    projects.watermelon_months
+    projects.watermelon_months,
+    cast(null as {{ dbt.type_string() }}) as claiming_benefit_ids,
+    cast(null as {{ type_double() }}) as max_claimed_attribution_pct
 from projects
+
+union all
+
+select
+    'kpi' as object_kind,
+    over_claimed_kpis.kpi_id as object_id,
+    'over_claimed' as state,
+    'double_counting' as alert_kind,
+    cast({{ benefit_statuses() | length + 2 }} as {{ dbt.type_int() }}) as alert_order,
+    over_claimed_kpis.kpi_name as object_name,
+    over_claimed_kpis.benefit_owners as owner,
+    cast(null as {{ dbt.type_string() }}) as project_id,
+    over_claimed_kpis.portfolios as portfolio,
+    cast(null as {{ type_double() }}) as trailing_realization_pct,
+    cast(null as {{ type_double() }}) as planned_pct,
+    cast(null as {{ type_double() }}) as peak_trailing_realization_pct,
+    cast(null as date) as last_measured_on,
+    cast(null as {{ dbt.type_bigint() }}) as months_since_close,
+    cast(null as {{ dbt.type_string() }}) as derived_rag_reasons,
+    cast(null as {{ dbt.type_bigint() }}) as watermelon_months,
+    over_claimed_kpis.claiming_benefit_ids,
+    cast(over_claimed_kpis.max_claimed_attribution_pct as {{ type_double() }}) as max_claimed_attribution_pct
+from over_claimed_kpis
