@@ -45,7 +45,12 @@ to_date as (
         sum(monthly.planned_monetized_value) as cumulative_planned_value,
         coalesce(sum(monthly.monetized_value), 0) as cumulative_realized_value,
         sum(monthly.planned_monetized_value * coalesce(claims.attribution_scale, 1)) as capped_planned_value,
-        coalesce(sum(monthly.monetized_value * coalesce(claims.attribution_scale, 1)), 0) as capped_realized_value
+        coalesce(sum(monthly.monetized_value * coalesce(claims.attribution_scale, 1)), 0) as capped_realized_value,
+        {#- the same in the reporting currency, each month at its own rate (null when one lacks it) -#}
+        {{ sum_reporting('monthly.planned_monetized_value', 'monthly.planned_monetized_value_reporting * coalesce(claims.attribution_scale, 1)') }}
+            as capped_planned_value_reporting,
+        coalesce({{ sum_reporting('monthly.monetized_value', 'monthly.monetized_value_reporting * coalesce(claims.attribution_scale, 1)') }}, 0)
+            as capped_realized_value_reporting
     from {{ ref('fct_benefit_monthly') }} as monthly
     left join claims
         on monthly.benefit_id = claims.benefit_id
@@ -84,6 +89,8 @@ measured as (
         to_date.cumulative_realized_value,
         to_date.capped_planned_value,
         to_date.capped_realized_value,
+        to_date.capped_planned_value_reporting,
+        to_date.capped_realized_value_reporting,
         {#- no baseline: no TI, nothing planned or at stake (null); not started: nothing yet (0) -#}
         case when benefits.target_improvement is not null then greatest(
             coalesce(to_date.cumulative_planned_value, 0) - coalesce(to_date.cumulative_realized_value, 0), 0)
@@ -135,6 +142,8 @@ select
     cast(cumulative_realized_value as {{ type_double() }}) as cumulative_realized_value,
     cast(capped_planned_value as {{ type_double() }}) as cumulative_planned_value_capped,
     cast(capped_realized_value as {{ type_double() }}) as cumulative_realized_value_capped,
+    cast(capped_planned_value_reporting as {{ type_double() }}) as cumulative_planned_value_capped_reporting,
+    cast(capped_realized_value_reporting as {{ type_double() }}) as cumulative_realized_value_capped_reporting,
     cast(shortfall_to_date as {{ type_double() }}) as shortfall_to_date,
     cast(remaining_months as {{ dbt.type_bigint() }}) as remaining_months,
     cast(remaining_planned_value as {{ type_double() }}) as remaining_planned_value,

@@ -98,6 +98,9 @@ select
     at_stake.shortfall_remaining,
     at_stake.value_at_stake,
     at_stake.value_at_stake_capped,
+    at_stake.cumulative_realized_value_capped_reporting,
+    at_stake.cumulative_planned_value_capped_reporting,
+    projects.fx_rate as evaluation_fx_rate,
     status.last_measured_on,
     coalesce(monthly.is_complete_month, false) as is_evaluation_month_complete,
     coalesce(monthly.measurement_count, 0) as evaluation_month_measurements,
@@ -135,7 +138,8 @@ left join at_stake
 
 select
     board.* exclude (cumulative_realized_value_capped, cumulative_planned_value_capped,
-        value_at_stake_capped),
+        value_at_stake_capped, cumulative_realized_value_capped_reporting,
+        cumulative_planned_value_capped_reporting, evaluation_fx_rate),
     {#- what the benefit adds to its portfolio's totals (rpt_portfolio_board, the dashboard's
         headline, the run summary): annual planned value while realization has started and the
         review has not ended; realized and planned value to date from realization start; value at
@@ -151,5 +155,23 @@ select
     cast(case when needs_attention then value_at_stake_capped end as {{ type_double() }}) as value_at_stake_in_totals,
     cast(case when needs_attention and value_at_stake > 0 then row_number() over (
         partition by needs_attention and value_at_stake > 0, currency order by value_at_stake desc, benefit_id
-    ) end as {{ dbt.type_bigint() }}) as value_at_stake_rank
+    ) end as {{ dbt.type_bigint() }}) as value_at_stake_rank,
+    {#- the board's figures in the reporting currency: annual planned value and value at stake at
+        the evaluation month's rate (dim_project.fx_rate), values to date month by month -#}
+    {%- for column in ['annual_planned_benefit', 'annual_planned_disbenefit', 'annual_planned_net',
+                       'shortfall_to_date', 'shortfall_remaining', 'value_at_stake'] %}
+    {{ to_reporting(column, 'evaluation_fx_rate') }} as {{ column }}_reporting,
+    {%- endfor %}
+    {%- for column in ['annual_planned_benefit', 'annual_planned_disbenefit', 'annual_planned_net'] %}
+    {{ to_reporting('case when is_in_review_window then ' ~ column ~ ' * attribution_scale when ' ~ column
+        ~ ' is not null then 0 end', 'evaluation_fx_rate') }} as {{ column }}_in_totals_reporting,
+    {%- endfor %}
+    cumulative_realized_value_capped_reporting as cumulative_realized_value_in_totals_reporting,
+    cumulative_planned_value_capped_reporting as cumulative_planned_value_in_totals_reporting,
+    {{ to_reporting('case when needs_attention then value_at_stake_capped end', 'evaluation_fx_rate') }}
+        as value_at_stake_in_totals_reporting,
+    cast(case when needs_attention and value_at_stake > 0 then row_number() over (
+        partition by needs_attention and value_at_stake > 0
+        order by value_at_stake * evaluation_fx_rate desc nulls last, benefit_id
+    ) end as {{ dbt.type_bigint() }}) as value_at_stake_rank_reporting
 from board

@@ -5,7 +5,10 @@
     realized and planned value to date; value at stake of the attention benefits. Where benefits
     claim more than 100 % of one KPI's improvement, every total counts those claims at 100 %;
     over_claimed_kpi_ids names the KPIs so the reader can say so beside the total. Money is never
-    added across currencies (one row per currency). -#}
+    added across currencies unconverted: one row per portfolio and currency (is_reporting_total
+    false), plus one row per portfolio with the total across currencies in the reporting
+    currency (is_reporting_total true, currency = the reporting currency; an amount is null when
+    a benefit lacks a rate, benefits_without_rate says how many). -#}
 
 with benefits as (
 
@@ -41,30 +44,62 @@ totals as (
 
 ),
 
+claimants as (
+
+    select distinct benefits.portfolio, benefits.currency, benefits.kpi_id
+    from benefits
+    inner join overlap
+        on benefits.kpi_id = overlap.kpi_id
+        and benefits.is_disbenefit = overlap.is_disbenefit
+        and benefits.currency = overlap.currency
+    where benefits.category <> 'non_financial'
+
+),
+
 portfolio_overlap as (
 
     {#- the over-claimed KPIs a portfolio's benefits claim (a KPI claimed from two portfolios is
         named in both) -#}
+    select portfolio, currency, string_agg(kpi_id, ', ' order by kpi_id) as over_claimed_kpi_ids
+    from claimants
+    group by portfolio, currency
+
+),
+
+reporting_totals as (
+
     select
-        claimants.portfolio,
-        claimants.currency,
-        string_agg(claimants.kpi_id, ', ' order by claimants.kpi_id) as over_claimed_kpi_ids
-    from (
-        select distinct benefits.portfolio, benefits.currency, benefits.kpi_id
-        from benefits
-        inner join overlap
-            on benefits.kpi_id = overlap.kpi_id
-            and benefits.is_disbenefit = overlap.is_disbenefit
-            and benefits.currency = overlap.currency
-        where benefits.category <> 'non_financial'
-    ) as claimants
-    group by claimants.portfolio, claimants.currency
+        benefits.portfolio,
+        max(benefits.reporting_currency) as currency,
+        max(benefits.evaluation_month) as evaluation_month,
+        count(*) as benefits,
+        count(case when benefits.is_in_review_window then 1 end) as benefits_in_review_window,
+        count(case when benefits.needs_attention then 1 end) as attention_benefits,
+        {%- for column in ['annual_planned_benefit', 'annual_planned_disbenefit', 'annual_planned_net',
+                           'cumulative_realized_value', 'cumulative_planned_value', 'value_at_stake'] %}
+        {{ sum_reporting('benefits.' ~ column ~ '_in_totals', 'benefits.' ~ column ~ '_in_totals_reporting') }}
+            as {{ column }},
+        {%- endfor %}
+        sum(benefits.annual_planned_net_reporting * case when benefits.is_in_review_window then 1 else 0 end)
+            - sum(benefits.annual_planned_net_in_totals_reporting) as over_claimed_annual_net,
+        count(case when benefits.fx_rate_missing then 1 end) as benefits_without_rate
+    from benefits
+    group by benefits.portfolio
+
+),
+
+reporting_overlap as (
+
+    select portfolio, string_agg(distinct kpi_id, ', ' order by kpi_id) as over_claimed_kpi_ids
+    from claimants
+    group by portfolio
 
 )
 
 select
     totals.portfolio,
     totals.currency,
+    false as is_reporting_total,
     totals.evaluation_month,
     cast(totals.benefits as {{ dbt.type_bigint() }}) as benefits,
     cast(totals.benefits_in_review_window as {{ dbt.type_bigint() }}) as benefits_in_review_window,
@@ -78,8 +113,35 @@ select
         as realized_share_of_plan,
     cast(coalesce(totals.value_at_stake, 0) as {{ type_double() }}) as value_at_stake,
     cast(totals.over_claimed_annual_net as {{ type_double() }}) as over_claimed_annual_net,
-    portfolio_overlap.over_claimed_kpi_ids
+    portfolio_overlap.over_claimed_kpi_ids,
+    cast(0 as {{ dbt.type_bigint() }}) as benefits_without_rate
 from totals
 left join portfolio_overlap
     on totals.portfolio is not distinct from portfolio_overlap.portfolio
     and totals.currency = portfolio_overlap.currency
+
+union all
+
+select
+    totals.portfolio,
+    totals.currency,
+    true as is_reporting_total,
+    totals.evaluation_month,
+    cast(totals.benefits as {{ dbt.type_bigint() }}) as benefits,
+    cast(totals.benefits_in_review_window as {{ dbt.type_bigint() }}) as benefits_in_review_window,
+    cast(totals.attention_benefits as {{ dbt.type_bigint() }}) as attention_benefits,
+    cast(totals.annual_planned_benefit as {{ type_double() }}) as annual_planned_benefit,
+    cast(totals.annual_planned_disbenefit as {{ type_double() }}) as annual_planned_disbenefit,
+    cast(totals.annual_planned_net as {{ type_double() }}) as annual_planned_net,
+    cast(totals.cumulative_realized_value as {{ type_double() }}) as cumulative_realized_value,
+    cast(totals.cumulative_planned_value as {{ type_double() }}) as cumulative_planned_value,
+    cast(totals.cumulative_realized_value / nullif(totals.cumulative_planned_value, 0) as {{ type_double() }})
+        as realized_share_of_plan,
+    cast(case when totals.benefits_without_rate = 0 then coalesce(totals.value_at_stake, 0)
+        else totals.value_at_stake end as {{ type_double() }}) as value_at_stake,
+    cast(totals.over_claimed_annual_net as {{ type_double() }}) as over_claimed_annual_net,
+    reporting_overlap.over_claimed_kpi_ids,
+    cast(totals.benefits_without_rate as {{ dbt.type_bigint() }}) as benefits_without_rate
+from reporting_totals as totals
+left join reporting_overlap
+    on totals.portfolio is not distinct from reporting_overlap.portfolio
