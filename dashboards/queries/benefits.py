@@ -18,17 +18,20 @@ def headline(filters: Filters) -> pd.DataFrame:
     and planned value to date; value at stake of the attention benefits. Over-claimed KPI
     improvement counts at 100 %."""
     where, params = filters.benefit_clause("r")
+    cur, cur_params = filters.currency_clause("r")
+    total = filters.money_sum
     return query(
         f"""SELECT count(*) AS benefits,
-               sum(r.annual_planned_benefit_in_totals) AS annual_planned_benefit,
-               sum(r.annual_planned_disbenefit_in_totals) AS annual_planned_disbenefit,
-               sum(r.annual_planned_net_in_totals) AS annual_planned_net,
-               sum(r.cumulative_realized_value_in_totals) AS cumulative_realized_value,
-               sum(r.cumulative_planned_value_in_totals) AS cumulative_planned_value,
-               coalesce(sum(r.value_at_stake_in_totals), 0) AS value_at_stake,
-               count(*) FILTER (WHERE r.value_at_stake_in_totals > 0) AS benefits_at_stake
-        FROM {BENEFIT_BOARD} r WHERE {where} AND r.currency = ?""",
-        (*params, filters.currency),
+               {total("r", "annual_planned_benefit_in_totals")} AS annual_planned_benefit,
+               {total("r", "annual_planned_disbenefit_in_totals")} AS annual_planned_disbenefit,
+               {total("r", "annual_planned_net_in_totals")} AS annual_planned_net,
+               {total("r", "cumulative_realized_value_in_totals")} AS cumulative_realized_value,
+               {total("r", "cumulative_planned_value_in_totals")} AS cumulative_planned_value,
+               {total("r", "value_at_stake_in_totals", empty_is_zero=True)} AS value_at_stake,
+               count(*) FILTER (WHERE r.value_at_stake_in_totals > 0) AS benefits_at_stake,
+               count(*) FILTER (WHERE r.fx_rate_missing) AS benefits_without_rate
+        FROM {BENEFIT_BOARD} r WHERE {where} AND {cur}""",
+        (*params, *cur_params),
     )
 
 
@@ -36,24 +39,29 @@ def value_at_stake(filters: Filters) -> pd.DataFrame:
     """The attention benefits with value at stake in the filter currency, the most first, with
     their owners: to date, over the rest of the review window at the current trend, and both."""
     where, params = filters.benefit_clause("r")
+    cur, cur_params = filters.currency_clause("r")
+    money = filters.money
     return query(
-        f"""SELECT value_at_stake_rank, benefit_id, benefit_name, {_STATUS}, benefit_owner, project_id, project_name,
-               portfolio, currency, shortfall_to_date, shortfall_remaining, value_at_stake
-        FROM {BENEFIT_BOARD} r WHERE {where} AND r.value_at_stake_rank IS NOT NULL AND r.currency = ?
-        ORDER BY value_at_stake DESC, benefit_id""",
-        (*params, filters.currency),
+        f"""SELECT {money("value_at_stake_rank")} AS value_at_stake_rank, benefit_id, benefit_name, {_STATUS},
+               benefit_owner, project_id, project_name, portfolio, currency,
+               {money("shortfall_to_date")} AS shortfall_to_date, {money("shortfall_remaining")} AS shortfall_remaining,
+               {money("value_at_stake")} AS value_at_stake
+        FROM {BENEFIT_BOARD} r WHERE {where} AND r.{money("value_at_stake_rank")} IS NOT NULL AND {cur}
+        ORDER BY 1, benefit_id""",
+        (*params, *cur_params),
     )
 
 
 def value_at_stake_by_portfolio(filters: Filters) -> pd.DataFrame:
     """Value at stake per portfolio (filter currency), as rpt_portfolio_board totals it."""
     where, params = filters.benefit_clause("r")
+    cur, cur_params = filters.currency_clause("r")
     return query(
-        f"""SELECT portfolio, sum(value_at_stake_in_totals) AS value_at_stake,
+        f"""SELECT portfolio, {filters.money_sum("r", "value_at_stake_in_totals")} AS value_at_stake,
                count(*) FILTER (WHERE value_at_stake_in_totals > 0) AS benefits
-        FROM {BENEFIT_BOARD} r WHERE {where} AND r.currency = ? AND r.value_at_stake_in_totals > 0
-        GROUP BY portfolio ORDER BY value_at_stake DESC, portfolio""",
-        (*params, filters.currency),
+        FROM {BENEFIT_BOARD} r WHERE {where} AND {cur} AND r.value_at_stake_in_totals > 0
+        GROUP BY portfolio ORDER BY value_at_stake DESC NULLS LAST, portfolio""",
+        (*params, *cur_params),
     )
 
 
@@ -61,12 +69,14 @@ def over_claimed_kpis(filters: Filters) -> pd.DataFrame:
     """KPIs whose improvement the chosen benefits claim more than 100 % of (filter currency):
     the totals count them at 100 % (reporting.rpt_attribution_overlap)."""
     where, params = filters.benefit_clause("r")
+    cur, cur_params = filters.currency_clause("o")
     return query(
-        f"""SELECT o.kpi_id, o.kpi_name, o.claiming_benefit_ids, o.max_claimed_attribution_pct, o.over_claimed_value
+        f"""SELECT o.kpi_id, o.kpi_name, o.claiming_benefit_ids, o.max_claimed_attribution_pct, o.currency,
+               o.over_claimed_value
         FROM reporting.rpt_attribution_overlap o
-        WHERE o.currency = ? AND o.kpi_id IN (SELECT r.kpi_id FROM {BENEFIT_BOARD} r WHERE {where})
+        WHERE {cur} AND o.kpi_id IN (SELECT r.kpi_id FROM {BENEFIT_BOARD} r WHERE {where})
         ORDER BY o.kpi_id""",
-        (filters.currency, *params),
+        (*cur_params, *params),
     )
 
 
@@ -109,40 +119,47 @@ def realization_trend(filters: Filters) -> pd.DataFrame:
     programme, business unit or owner, the sum of the monthly history of the chosen benefits."""
     if not (filters.programmes or filters.business_units or filters.owners):
         where, params = filters.project_clause("t")
+        # one currency's rows, or the totals across currencies in the reporting currency
+        total_rows, total_params = (("t.currency = ? AND NOT t.is_reporting_total", [filters.currency])
+                                    if filters.currency else ("t.is_reporting_total", []))
         return query(
             f"""SELECT portfolio, period_month, realized_value, planned_monetized_value AS planned_value,
                    cumulative_realized_value, cumulative_planned_value
-            FROM reporting.rpt_portfolio_month t WHERE {where} AND t.currency = ? AND NOT t.is_reporting_total
+            FROM reporting.rpt_portfolio_month t WHERE {where} AND {total_rows}
             ORDER BY period_month, portfolio""",
-            (*params, filters.currency),
+            (*params, *total_params),
         )
     where, params = filters.benefit_clause("r")
+    cur, cur_params = filters.currency_clause("r")
+    total = filters.money_sum
     return query(
         f"""SELECT r.portfolio, m.period_month,
-               sum(m.monetized_value) AS realized_value,
-               sum(m.planned_monetized_value) AS planned_value,
-               sum(m.cumulative_realized_value) AS cumulative_realized_value,
-               sum(m.cumulative_planned_value) AS cumulative_planned_value
+               {total("m", "monetized_value")} AS realized_value,
+               {total("m", "planned_monetized_value")} AS planned_value,
+               {total("m", "cumulative_realized_value")} AS cumulative_realized_value,
+               {total("m", "cumulative_planned_value")} AS cumulative_planned_value
         FROM marts.fct_benefit_monthly m JOIN {BENEFIT_BOARD} r USING (benefit_id)
-        WHERE m.is_realization_period AND {where} AND r.currency = ?
+        WHERE m.is_realization_period AND {where} AND {cur}
         GROUP BY r.portfolio, m.period_month
         ORDER BY m.period_month, r.portfolio""",
-        (*params, filters.currency),
+        (*params, *cur_params),
     )
 
 
 def attention(filters: Filters) -> pd.DataFrame:
     """Benefits whose status needs attention with their owners: worst status first, then the most
-    value at stake (the chosen currency's first), then longest closed."""
+    value at stake (in the reporting currency, or the chosen currency's first), then longest closed.
+    Amounts are in each benefit's own currency."""
     where, params = filters.benefit_clause("r")
+    first = "currency = ? DESC," if filters.currency else ""
     return query(
         f"""SELECT {_STATUS}, benefit_id, benefit_name, project_id, project_name, portfolio, benefit_owner, currency,
                category, cumulative_realized_value, annual_planned_value, value_at_stake, trailing_realization_pct,
                planned_pct, plan_attainment, last_measured_on, months_since_close
         FROM {BENEFIT_BOARD} r WHERE {where} AND r.needs_attention
-        ORDER BY status_board_order, currency = ? DESC, value_at_stake DESC NULLS LAST,
+        ORDER BY status_board_order, {first} {filters.money("value_at_stake")} DESC NULLS LAST,
                  months_since_close DESC NULLS LAST, benefit_id""",
-        (*params, filters.currency),
+        (*params, *([filters.currency] if filters.currency else [])),
     )
 
 

@@ -38,22 +38,26 @@ def render() -> None:
     over_claimed = q.over_claimed_kpis(f)
 
     cols = st.columns(4)
-    cols[0].metric("Value at stake", money(head["value_at_stake"], f.currency, compact=True),
+    cols[0].metric("Value at stake", money(head["value_at_stake"], _shown(f), compact=True),
                    delta=f"{count(head['benefits_at_stake'])} benefits needing attention", delta_color="off", delta_arrow="off",
                    help=f"Planned value the benefits {md(common.in_words(attention_labels, 'or'))} are not realizing: "
                         "planned minus realized to date, plus the rest of their review window at the current "
-                        f"3-month trend ({md(f.currency)})")
-    cols[1].metric("Net annual planned value", money(head["annual_planned_net"], f.currency, compact=True),
-                   delta=f"{money(head['annual_planned_benefit'], f.currency, compact=True)} − "
-                         f"{money(head['annual_planned_disbenefit'], f.currency, compact=True)} dis-benefits",
+                        f"3-month trend ({md(_shown(f))})")
+    cols[1].metric("Net annual planned value", money(head["annual_planned_net"], _shown(f), compact=True),
+                   delta=f"{money(head['annual_planned_benefit'], _shown(f), compact=True)} − "
+                         f"{money(head['annual_planned_disbenefit'], _shown(f), compact=True)} dis-benefits",
                    delta_color="off", delta_arrow="off",
                    help="TI × attribution × value per unit × 12 of the benefits in their review window; a "
-                        f"dis-benefit is a cost ({md(f.currency)})")
-    cols[2].metric("Realized to date", money(realized, f.currency, compact=True),
+                        f"dis-benefit is a cost ({md(_shown(f))})")
+    cols[2].metric("Realized to date", money(realized, _shown(f), compact=True),
                    delta=f"{pct(realized / planned) if planned and planned > 0 else '–'} of "
-                         f"{money(planned, f.currency, compact=True)} planned", delta_color="off", delta_arrow="off")
+                         f"{money(planned, _shown(f), compact=True)} planned", delta_color="off", delta_arrow="off")
     cols[3].metric("Benefits needing attention", f"{count(len(attention))} of {count(counts['benefits'].sum())}",
                    help=f"Status {md(common.in_words(attention_labels, 'or'))}")
+    if head["benefits_without_rate"]:
+        st.warning(f"{count(head['benefits_without_rate'])} benefits have amounts in a currency without an exchange "
+                   f"rate to {md(_shown(f))} for a month they need (fx_rates.csv): the totals they belong to show "
+                   "'–' rather than a partial sum. Add the rates, or pick one original currency in the sidebar.")
     if not over_claimed.empty:
         st.caption(f"Totals count each KPI's improvement at most once: benefits claim more than 100 % of "
                    f"{md(', '.join(over_claimed['kpi_id']))} (see Data quality).")
@@ -63,6 +67,11 @@ def render() -> None:
     _trend_section(f)
     _status_section(f, counts)
     _attention_section(attention, attention_labels, vocabulary)
+
+
+def _shown(f) -> str:
+    """The currency the figures are in: the chosen original one, else (all) the reporting currency."""
+    return f.shown_currency(queries.reporting_currency())
 
 
 def _links(frame, benefit: str = "benefit_id", project: str | None = "project_id"):
@@ -81,14 +90,14 @@ def _link_columns(project: bool = True) -> dict:
 
 
 def _value_at_stake_section(f) -> None:
-    st.subheader(f"Money at stake ({md(f.currency)})")
+    st.subheader(f"Money at stake ({md(_shown(f))})")
     ranked = q.value_at_stake(f)
     if ranked.empty:
-        st.success(f"No benefit needing attention has {md(f.currency)} value at stake.")
+        st.success(f"No benefit needing attention has {md(_shown(f))} value at stake.")
         return
     # the ranked list, then the totals per portfolio under it
     amounts = ("shortfall_to_date", "shortfall_remaining", "value_at_stake")
-    shown = _links(common.as_text(ranked, money=amounts, currency=f.currency, compact=True))
+    shown = _links(common.as_text(ranked, money=amounts, currency=_shown(f), compact=True))
     common.table(ranked, "value at stake", "value_at_stake.csv", shown=shown,
                  column_order=["benefit_id", "benefit_name", "status_label", "benefit_owner", "value_at_stake",
                                "shortfall_to_date", "shortfall_remaining"],
@@ -107,7 +116,7 @@ def _value_at_stake_section(f) -> None:
                  })
     by_portfolio = q.value_at_stake_by_portfolio(f)
     shown = by_portfolio.assign(portfolio=plot_series(by_portfolio["portfolio"]),
-                                label=[money(v, f.currency, compact=True) for v in by_portfolio["value_at_stake"]])
+                                label=[money(v, _shown(f), compact=True) for v in by_portfolio["value_at_stake"]])
     fig = px.bar(shown, x="value_at_stake", y="portfolio", orientation="h", text="label",
                  height=80 + 45 * len(shown), labels={"value_at_stake": "Value at stake", "portfolio": ""},
                  color_discrete_sequence=["#cf222e"])
@@ -115,7 +124,7 @@ def _value_at_stake_section(f) -> None:
                       hovertemplate="%{y}: %{text}<extra></extra>")
     fig.update_layout(yaxis={"autorange": "reversed", "title": None}, font={"size": 14},
                       margin={"t": 40, "r": 80, "l": 10, "b": 10}, title="Value at stake per portfolio",
-                      xaxis={"tickprefix": CURRENCY_SYMBOLS.get(f.currency or "", ""), "tickformat": "~s",
+                      xaxis={"tickprefix": CURRENCY_SYMBOLS.get(_shown(f) or "", ""), "tickformat": "~s",
                              "title": None})
     st.plotly_chart(fig, width="stretch")
 
@@ -143,9 +152,9 @@ def _changes_section(f) -> None:
 
 def _trend_section(f) -> None:
     trend = q.realization_trend(f)
-    st.subheader(f"Realization trend ({md(f.currency)}, cumulative)")
+    st.subheader(f"Realization trend ({md(_shown(f))}, cumulative)")
     if trend.empty:
-        st.info(f"No {md(f.currency)} benefits have started realizing under these filters.")
+        st.info(f"No {md(_shown(f))} benefits have started realizing under these filters.")
         return
     fig = go.Figure()
     palette = px.colors.qualitative.Safe
@@ -157,14 +166,14 @@ def _trend_section(f) -> None:
         fig.add_scatter(x=part["period_month"], y=part["cumulative_planned_value"],
                         name=f"{plot_text(portfolio)} planned", mode="lines",
                         line={"color": colour, "width": 2, "dash": "dot"})
-    fig.update_layout(height=420, yaxis_title=f"cumulative value ({plot_text(f.currency)})", xaxis_title=None,
+    fig.update_layout(height=420, yaxis_title=f"cumulative value ({plot_text(_shown(f))})", xaxis_title=None,
                       legend={"orientation": "h", "y": -0.2}, font={"size": 15}, margin={"t": 10},
-                      yaxis={"tickformat": "~s", "tickprefix": CURRENCY_SYMBOLS.get(f.currency or "", "")})
+                      yaxis={"tickformat": "~s", "tickprefix": CURRENCY_SYMBOLS.get(_shown(f) or "", "")})
     st.plotly_chart(fig, width="stretch")
     amounts = ("realized_value", "planned_value", "cumulative_realized_value", "cumulative_planned_value")
     with st.expander("Monthly realized vs planned value"):
         common.table(trend, "realization trend", "realization_trend.csv",
-                     shown=common.as_text(trend, money=amounts, currency=f.currency), column_config={
+                     shown=common.as_text(trend, money=amounts, currency=_shown(f)), column_config={
                          "period_month": st.column_config.DateColumn("Month", format="MMM YYYY"),
                          **{c: common.money_column(c.replace("_", " ").capitalize()) for c in amounts}})
 

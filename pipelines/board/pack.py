@@ -45,8 +45,9 @@ PERIOD_SQL = """
 
 # name → SELECT on the reporting layer; $1, where used, is the list of stale status codes
 QUERIES = {
-    # the executive summary: totals per currency (rpt_portfolio_board, the one definition of
-    # annual planned value and value at stake that the dashboard and the run summary share)
+    # the executive summary: the totals in the reporting currency (rpt_portfolio_board's
+    # is_reporting_total rows: the one definition of annual planned value and value at stake that
+    # the dashboard and the run summary share; null where a benefit lacks a rate, never partial)
     "headline": """
         SELECT currency, sum(value_at_stake) AS value_at_stake, sum(attention_benefits) AS attention_benefits,
                sum(annual_planned_benefit) AS annual_planned_benefit,
@@ -55,14 +56,16 @@ QUERIES = {
                sum(cumulative_realized_value) AS cumulative_realized_value,
                sum(cumulative_planned_value) AS cumulative_planned_value,
                sum(cumulative_realized_value) / nullif(sum(cumulative_planned_value), 0) AS realized_share_of_plan,
-               string_agg(over_claimed_kpi_ids, ', ' ORDER BY portfolio) AS over_claimed_kpi_ids
-        FROM reporting.rpt_portfolio_board GROUP BY currency
-        ORDER BY sum(annual_planned_net) DESC NULLS LAST, currency""",
+               string_agg(over_claimed_kpi_ids, ', ' ORDER BY portfolio) AS over_claimed_kpi_ids,
+               sum(benefits_without_rate) AS benefits_without_rate
+        FROM reporting.rpt_portfolio_board WHERE is_reporting_total GROUP BY currency""",
     "at_stake": """
-        SELECT value_at_stake_rank, benefit_id, benefit_name, project_id, portfolio, benefit_owner, status,
-               status_label, status_tone, shortfall_to_date, shortfall_remaining, value_at_stake, currency
-        FROM reporting.rpt_benefit_board WHERE value_at_stake_rank IS NOT NULL
-        ORDER BY value_at_stake DESC, benefit_id""",
+        SELECT value_at_stake_rank_reporting AS value_at_stake_rank, benefit_id, benefit_name, project_id, portfolio,
+               benefit_owner, status, status_label, status_tone, shortfall_to_date_reporting AS shortfall_to_date,
+               shortfall_remaining_reporting AS shortfall_remaining, value_at_stake_reporting AS value_at_stake,
+               reporting_currency AS currency
+        FROM reporting.rpt_benefit_board WHERE value_at_stake_rank_reporting IS NOT NULL
+        ORDER BY value_at_stake_rank_reporting""",
     "changes": """
         SELECT change_kind, change_label, benefit_id, benefit_name, project_id, portfolio, benefit_owner,
                status, status_label, status_tone, status_before_label, trailing_realization_pct,
@@ -77,13 +80,18 @@ QUERIES = {
         SELECT portfolio, currency, benefits_in_review_window, annual_planned_benefit, annual_planned_disbenefit,
                annual_planned_net, cumulative_realized_value, cumulative_planned_value, realized_share_of_plan,
                value_at_stake, over_claimed_kpi_ids, false AS is_total
-        FROM reporting.rpt_portfolio_board
+        FROM reporting.rpt_portfolio_board WHERE is_reporting_total
         UNION ALL
-        SELECT NULL, currency, sum(benefits_in_review_window), sum(annual_planned_benefit),
-               sum(annual_planned_disbenefit), sum(annual_planned_net), sum(cumulative_realized_value),
-               sum(cumulative_planned_value), sum(cumulative_realized_value) / nullif(sum(cumulative_planned_value), 0),
-               sum(value_at_stake), NULL, true
-        FROM reporting.rpt_portfolio_board GROUP BY currency HAVING count(*) > 1
+        SELECT NULL, currency, sum(benefits_in_review_window),
+               CASE WHEN sum(benefits_without_rate) = 0 THEN sum(annual_planned_benefit) END,
+               CASE WHEN sum(benefits_without_rate) = 0 THEN sum(annual_planned_disbenefit) END,
+               CASE WHEN sum(benefits_without_rate) = 0 THEN sum(annual_planned_net) END,
+               CASE WHEN sum(benefits_without_rate) = 0 THEN sum(cumulative_realized_value) END,
+               CASE WHEN sum(benefits_without_rate) = 0 THEN sum(cumulative_planned_value) END,
+               CASE WHEN sum(benefits_without_rate) = 0
+                    THEN sum(cumulative_realized_value) / nullif(sum(cumulative_planned_value), 0) END,
+               CASE WHEN sum(benefits_without_rate) = 0 THEN sum(value_at_stake) END, NULL, true
+        FROM reporting.rpt_portfolio_board WHERE is_reporting_total GROUP BY currency HAVING count(*) > 1
         ORDER BY currency NULLS LAST, is_total, portfolio""",
     "status_counts": """
         SELECT status, status_label, status_tone, count(*) AS benefits,
@@ -91,7 +99,7 @@ QUERIES = {
         FROM reporting.rpt_benefit_board GROUP BY ALL ORDER BY min(status_board_order), status""",
     "trend": """
         SELECT portfolio, currency, period_month, cumulative_realized_value, cumulative_planned_value
-        FROM reporting.rpt_portfolio_month WHERE cumulative_planned_value IS NOT NULL AND NOT is_reporting_total
+        FROM reporting.rpt_portfolio_month WHERE cumulative_planned_value IS NOT NULL AND is_reporting_total
         ORDER BY portfolio, currency, period_month""",
     "attention": """
         SELECT status, status_label, status_tone, benefit_id, benefit_name, project_id, project_name, portfolio,

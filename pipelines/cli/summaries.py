@@ -47,17 +47,18 @@ BENEFIT_QUERIES = {
                count(*) FROM marts.dim_kpi""",
     "portfolios": """SELECT portfolio, currency, benefits_tracked, cumulative_realized_value, cumulative_planned_value,
                realized_share_of_plan
-        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month AND NOT is_reporting_total
+        FROM reporting.rpt_portfolio_month WHERE is_evaluation_month AND is_reporting_total
         ORDER BY portfolio, currency""",
-    # the board's totals per currency: rpt_portfolio_board, the definition the dashboard and the
-    # board pack share (a dis-benefit is a cost; over-claimed KPI improvement counted once)
+    # the board's totals in the reporting currency: rpt_portfolio_board's is_reporting_total rows,
+    # the definition the dashboard and the board pack share (a dis-benefit is a cost; over-claimed
+    # KPI improvement counted once; null where a benefit lacks a rate, never a partial sum)
     "value": """SELECT currency, sum(annual_planned_benefit), sum(annual_planned_disbenefit), sum(annual_planned_net),
                sum(value_at_stake), sum(attention_benefits),
                string_agg(over_claimed_kpi_ids, ', ' ORDER BY portfolio)
-        FROM reporting.rpt_portfolio_board GROUP BY currency ORDER BY sum(annual_planned_net) DESC NULLS LAST, currency""",
-    "at_stake": """SELECT benefit_id, benefit_name, status_label, benefit_owner, currency, value_at_stake
-        FROM reporting.rpt_benefit_board WHERE value_at_stake_rank IS NOT NULL
-        ORDER BY value_at_stake DESC, benefit_id""",
+        FROM reporting.rpt_portfolio_board WHERE is_reporting_total GROUP BY currency""",
+    "at_stake": """SELECT benefit_id, benefit_name, status_label, benefit_owner, reporting_currency, value_at_stake_reporting
+        FROM reporting.rpt_benefit_board WHERE value_at_stake_rank_reporting IS NOT NULL
+        ORDER BY value_at_stake_rank_reporting""",
 }
 
 DELIVERY_QUERIES = {  # benefits_watermelons: the flagged benefits of each, with their status labels
