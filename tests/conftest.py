@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -18,8 +19,10 @@ SEEDS = REPO_ROOT / "seeds"
 PORTFOLIO = TESTS_DIR / "data" / "portfolio"  # small clean portfolio with hand-worked answers
 PORTFOLIO_AS_OF = "2026-04-15"  # evaluation month 2026-03
 
-# Alerts and board packs of test runs go to a scratch folder, never into the repo's reports/.
+# Alerts and board packs of test runs go to a scratch folder, never into the repo's reports/; it
+# is removed when the session ends.
 os.environ["BRW_REPORTS_DIR"] = tempfile.mkdtemp(prefix="brw-test-reports-")
+atexit.register(shutil.rmtree, os.environ["BRW_REPORTS_DIR"], ignore_errors=True)
 
 
 def fetch_all(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

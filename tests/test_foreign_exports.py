@@ -38,6 +38,10 @@ RESTATED = (
 )
 
 
+# marts the hand-worked portfolio leaves empty (no KPI's improvement is claimed more than once)
+EMPTY_IN_PORTFOLIO = {"fct_attribution_overlap"}
+
+
 def load_everything(source_dir: Path, db: Path, mapping_file: Path | None = None):
     """Every table at ingest level, in SOURCES order, as of the portfolio's date."""
     conn = load.connect(db)
@@ -187,7 +191,7 @@ def test_brw_run_over_the_foreign_exports_builds_the_same_marts(portfolio_wareho
             columns = data_columns(conn, f"marts.{mart}")
             assert columns and columns == data_columns(conn, f"contract.marts.{mart}"), mart
             count = conn.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()[0]
-            assert count > 0, f"marts.{mart} is empty"
+            assert count > 0 or mart in EMPTY_IN_PORTFOLIO, f"marts.{mart} is empty"
             assert count == conn.execute(f"SELECT count(*) FROM contract.marts.{mart}").fetchone()[0], mart
             compared = [c for c in columns if c not in MART_LINEAGE | RUN_TIMES]
             only_foreign, only_contract = differences(conn, f"marts.{mart}", f"contract.marts.{mart}", compared)

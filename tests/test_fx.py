@@ -188,18 +188,35 @@ def test_register_amounts_convert_at_the_evaluation_month_rate(fx_warehouse):
 
 def test_one_portfolio_total_in_the_reporting_currency_never_adds_currencies_unconverted(fx_warehouse):
     got = {(r[0], r[1]): r[2:] for r in rows(fx_warehouse, """
-        SELECT currency, is_reporting_total, realized_value, realized_value_reporting, annual_planned_value,
-               annual_planned_value_reporting, cumulative_realized_value, cumulative_realized_value_reporting,
-               benefits_without_rate, fx_rate_missing
+        SELECT currency, is_reporting_total, realized_value, realized_value_reporting,
+               cumulative_realized_value, cumulative_realized_value_reporting, benefits_without_rate, fx_rate_missing
         FROM reporting.rpt_portfolio_month WHERE portfolio = 'Operations' AND is_evaluation_month""")}
     assert set(got) == {("GBP", False), ("EUR", False), ("GBP", True)}
-    assert got[("GBP", False)] == (262.5, 262.5, 2760.0, 2760.0, 1652.5, 1652.5, 0, False)
+    assert got[("GBP", False)] == (262.5, 262.5, 1652.5, 1652.5, 0, False)
     # EUR: -24 EUR realized in March = -12 GBP; the cumulative has two benefits without October's rate
-    assert got[("EUR", False)] == (-24.0, -12.0, 21120.0, 10560.0, -201.0, None, 2, True)
-    # the one total, in GBP: 262.5 - 12 = 250.5 (not 262.5 - 24); 2760 + 10560 = 13320; no partial cumulative
+    assert got[("EUR", False)] == (-24.0, -12.0, -201.0, None, 2, True)
+    # the one total, in GBP: 262.5 - 12 = 250.5 (not 262.5 - 24); no partial cumulative
     total = got[("GBP", True)]
-    assert total == (250.5, 250.5, 13320.0, 13320.0, None, None, 2, True)
+    assert total == (250.5, 250.5, None, None, 2, True)
     assert total[0] != 262.5 - 24.0
+
+
+def test_the_board_totals_in_the_reporting_currency(fx_warehouse):
+    """rpt_portfolio_board, which the overview, the board pack and the run summary read. Annual
+    planned value at March's rate (0.5), benefits in their review window, a dis-benefit a cost:
+    GBP benefits 2400 (BA1) + 360 (BA2) = 2760; EUR benefits 18000 (BB1) + 2400 (BB6) = 20400 EUR
+    = 10200 GBP; EUR dis-benefit BB3 720 EUR = 360 GBP. Total 12960 - 360 = 12600 GBP a year (the
+    old headline added the dis-benefit: 13320). Realized to date is missing, not partial: BB3 and
+    BB6 realized in October 2025, which has no rate."""
+    got = {(r[0], r[1]): r[2:] for r in rows(fx_warehouse, """
+        SELECT currency, is_reporting_total, annual_planned_benefit, annual_planned_disbenefit, annual_planned_net,
+               cumulative_realized_value, benefits_without_rate
+        FROM reporting.rpt_portfolio_board WHERE portfolio = 'Operations'""")}
+    assert got[("GBP", False)] == (2760.0, 0.0, 2760.0, 1652.5, 0)
+    assert got[("EUR", False)] == (20400.0, 720.0, 19680.0, -201.0, 0)
+    assert got[("GBP", True)] == (12960.0, 360.0, 12600.0, None, 2)
+
+
     # the marts hold the same per-currency rows, one currency each
     assert rows(fx_warehouse, """
         SELECT currency, realized_value_reporting, benefits_without_rate FROM marts.fct_portfolio_monthly

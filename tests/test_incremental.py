@@ -120,8 +120,13 @@ def _columns(warehouse: Path, schema: str, table: str) -> list[str]:
 
 
 def _table(warehouse: Path, schema: str, table: str, columns: list[str]) -> list[tuple]:
+    """The rows, sorted, with floats to 9 significant digits: a sum over a group adds in whatever
+    order DuckDB's threads meet the rows, so the last binary digit may differ between builds."""
     cols = ", ".join(f'"{c}"' for c in columns)
-    return sorted(rows(warehouse, f'SELECT {cols} FROM "{schema}"."{table}"'), key=repr)
+    def same(value):
+        return float(f"{value:.9g}") if isinstance(value, float) else value
+    return sorted((tuple(same(v) for v in row) for row in rows(warehouse, f'SELECT {cols} FROM "{schema}"."{table}"')),
+                  key=repr)
 
 
 def _latest_dbt_log(warehouse: Path) -> str:
@@ -203,6 +208,8 @@ def test_daily_incremental_runs_equal_one_full_build(tmp_path: Path):
     }
 
     # ... and A equals B, table by table.
+    # no KPI's improvement is claimed more than once in the hand-worked portfolio
+    EMPTY_IN_PORTFOLIO = {"fct_attribution_overlap"}
     tables = [("staging", "stg_kpi_measurements"), ("intermediate", "int_kpi_monthly")] + [
         ("marts", t)
         for (t,) in rows(full, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1")
@@ -212,7 +219,7 @@ def test_daily_incremental_runs_equal_one_full_build(tmp_path: Path):
         columns = _columns(full, schema, table)
         assert columns == _columns(daily, schema, table), table
         expected = _table(full, schema, table, columns)
-        assert expected, f"{schema}.{table} is empty"
+        assert expected or table in EMPTY_IN_PORTFOLIO, f"{schema}.{table} is empty"
         assert _table(daily, schema, table, columns) == expected, f"{schema}.{table} differs"
     # Same rebaselining history (the snapshot ran three times in A, once in B).
     assert rows(daily, "SELECT benefit_id, times_rebaselined FROM marts.dim_benefit ORDER BY 1") == rows(

@@ -49,8 +49,10 @@ to_date as (
         {#- the same in the reporting currency, each month at its own rate (null when one lacks it) -#}
         {{ sum_reporting('monthly.planned_monetized_value', 'monthly.planned_monetized_value_reporting * coalesce(claims.attribution_scale, 1)') }}
             as capped_planned_value_reporting,
-        coalesce({{ sum_reporting('monthly.monetized_value', 'monthly.monetized_value_reporting * coalesce(claims.attribution_scale, 1)') }}, 0)
-            as capped_realized_value_reporting
+        {#- nothing realized yet: 0, as above; a month without its rate: null, never a partial sum -#}
+        case when count(monthly.monetized_value) = 0 then 0 else
+            {{ sum_reporting('monthly.monetized_value', 'monthly.monetized_value_reporting * coalesce(claims.attribution_scale, 1)') }}
+        end as capped_realized_value_reporting
     from {{ ref('fct_benefit_monthly') }} as monthly
     left join claims
         on monthly.benefit_id = claims.benefit_id
