@@ -81,11 +81,14 @@ def over_claimed_kpis(filters: Filters) -> pd.DataFrame:
 
 
 def changes(filters: Filters) -> pd.DataFrame:
-    """What changed since last month for the chosen benefits (reporting.rpt_benefit_changes)."""
+    """What changed since last month for the chosen benefits (reporting.rpt_benefit_changes), the
+    money at stake of those that now need attention in the shown currency."""
     where, params = filters.benefit_clause("r")
+    money_currency = "currency" if filters.currency else "reporting_currency"
     return query(
         f"""SELECT change_kind, change_label, benefit_id, benefit_name, status_before_label, status, status_label,
-               benefit_owner, project_id, portfolio, currency, category, value_at_stake, rebaselined_at
+               benefit_owner, project_id, portfolio, {money_currency} AS currency, category,
+               {filters.money("value_at_stake")} AS value_at_stake, rebaselined_at
         FROM reporting.rpt_benefit_changes c
         WHERE c.benefit_id IN (SELECT r.benefit_id FROM {BENEFIT_BOARD} r WHERE {where})
         ORDER BY change_order, portfolio, benefit_id""",

@@ -69,7 +69,8 @@ QUERIES = {
     "changes": """
         SELECT change_kind, change_label, benefit_id, benefit_name, project_id, portfolio, benefit_owner,
                status, status_label, status_tone, status_before_label, trailing_realization_pct,
-               trailing_realization_pct_before, rebaselined_at, value_at_stake, currency, category
+               trailing_realization_pct_before, rebaselined_at, value_at_stake_reporting AS value_at_stake,
+               reporting_currency AS currency, category
         FROM reporting.rpt_benefit_changes
         ORDER BY change_order, coalesce(portfolio, ''), benefit_id""",
     "over_claimed": """

@@ -105,7 +105,10 @@ select
     changes.status_before_label,
     board.trailing_realization_pct,
     cast(changes.trailing_realization_pct_before as {{ type_double() }}) as trailing_realization_pct_before,
-    board.value_at_stake,
+    {#- money at stake only where the status needs attention (a recovered benefit has none to act on) -#}
+    case when board.needs_attention then board.value_at_stake end as value_at_stake,
+    board.reporting_currency,
+    case when board.needs_attention then board.value_at_stake_reporting end as value_at_stake_reporting,
     changes.rebaselined_at,
     board.evaluation_month
 from changes
