@@ -136,6 +136,7 @@ def _changes_section(f) -> None:
         st.info("No benefit newly needs attention, recovered, went stale or was rebaselined since last month.")
         return
     shown = _links(common.as_text(changed, money=("value_at_stake",), compact=True))
+    shown.loc[changed["category"] == "non_financial", "value_at_stake"] = "non-financial"
     common.table(changed, "changes since last month", "changes.csv", shown=shown,
                  column_order=["change_label", "benefit_id", "benefit_name", "status_before_label", "status_label",
                                "benefit_owner", "project_id", "value_at_stake"],
