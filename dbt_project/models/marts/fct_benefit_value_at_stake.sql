@@ -10,7 +10,9 @@
     - value_at_stake = both.
     The _capped twins count each month at its attribution_scale (int_attribution_claims): where
     benefits claim more than 100 % of one KPI's improvement, the portfolio totals count each
-    claim scaled so that together they count it once. -#}
+    claim scaled so that together they count it once.
+    Money is rounded to 6 decimals: sums over a group add in whatever order the engine's threads
+    meet the rows, and two builds of the same data must agree to the digit. -#}
 
 with benefits as (
 
@@ -140,17 +142,17 @@ select
     status,
     evaluation_month,
     cast(coalesce(attribution_scale, 1) as {{ type_double() }}) as attribution_scale,
-    cast(cumulative_planned_value as {{ type_double() }}) as cumulative_planned_value,
-    cast(cumulative_realized_value as {{ type_double() }}) as cumulative_realized_value,
-    cast(capped_planned_value as {{ type_double() }}) as cumulative_planned_value_capped,
-    cast(capped_realized_value as {{ type_double() }}) as cumulative_realized_value_capped,
-    cast(capped_planned_value_reporting as {{ type_double() }}) as cumulative_planned_value_capped_reporting,
-    cast(capped_realized_value_reporting as {{ type_double() }}) as cumulative_realized_value_capped_reporting,
-    cast(shortfall_to_date as {{ type_double() }}) as shortfall_to_date,
+    cast(round(cumulative_planned_value, 6) as {{ type_double() }}) as cumulative_planned_value,
+    cast(round(cumulative_realized_value, 6) as {{ type_double() }}) as cumulative_realized_value,
+    cast(round(capped_planned_value, 6) as {{ type_double() }}) as cumulative_planned_value_capped,
+    cast(round(capped_realized_value, 6) as {{ type_double() }}) as cumulative_realized_value_capped,
+    cast(round(capped_planned_value_reporting, 6) as {{ type_double() }}) as cumulative_planned_value_capped_reporting,
+    cast(round(capped_realized_value_reporting, 6) as {{ type_double() }}) as cumulative_realized_value_capped_reporting,
+    cast(round(shortfall_to_date, 6) as {{ type_double() }}) as shortfall_to_date,
     cast(remaining_months as {{ dbt.type_bigint() }}) as remaining_months,
-    cast(remaining_planned_value as {{ type_double() }}) as remaining_planned_value,
-    cast(remaining_projected_value as {{ type_double() }}) as remaining_projected_value,
-    cast(shortfall_remaining as {{ type_double() }}) as shortfall_remaining,
-    cast(shortfall_to_date + shortfall_remaining as {{ type_double() }}) as value_at_stake,
-    cast(shortfall_to_date_capped + shortfall_remaining_capped as {{ type_double() }}) as value_at_stake_capped
+    cast(round(remaining_planned_value, 6) as {{ type_double() }}) as remaining_planned_value,
+    cast(round(remaining_projected_value, 6) as {{ type_double() }}) as remaining_projected_value,
+    cast(round(shortfall_remaining, 6) as {{ type_double() }}) as shortfall_remaining,
+    cast(round(shortfall_to_date + shortfall_remaining, 6) as {{ type_double() }}) as value_at_stake,
+    cast(round(shortfall_to_date_capped + shortfall_remaining_capped, 6) as {{ type_double() }}) as value_at_stake_capped
 from remaining
