@@ -1,7 +1,7 @@
 {#- The months after the evaluation month e that a benefit is still reviewed in (e + 1 to
     review_until), with its planned ramp P_m (macro planned_pct, the same as int_benefit_months)
     and what its planned money needs. Only value at stake looks ahead (the remaining review
-    window); the monthly marts end at e. Months come from an offset table (1 to 1,000 months
+    window); the monthly marts end at e. Months come from macro month_offsets (1 to 1,000 months
     ahead), so no calendar past e is needed. -#}
 
 with benefits as (
@@ -25,19 +25,9 @@ with benefits as (
 
 ),
 
-digits as (
-
-    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
-
-),
-
 offsets as (
 
-    select hundreds.d * 100 + tens.d * 10 + units.d + 1 as month_offset
-    from digits as hundreds
-    cross join digits as tens
-    cross join digits as units
+    select month_offset from {{ month_offsets(3, first=1) }} as offsets
 
 ),
 

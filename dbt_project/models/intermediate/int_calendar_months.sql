@@ -2,22 +2,11 @@
     BRW_EARLIEST_DATE, default 1990-01-01) to the evaluation month. It never depends on the
     data's extreme dates: ingestion quarantines dates outside the window, and a mistyped year
     (0205 for 2025) can no longer push the evaluation month past the end of the calendar.
-    Built from a digits table (10,000 months) so it is portable. -#}
+    Counted with macro month_offsets (10,000 months), which is portable. -#}
 
-with digits as (
+with month_offsets as (
 
-    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
-
-),
-
-month_offsets as (
-
-    select thousands.d * 1000 + hundreds.d * 100 + tens.d * 10 + units.d as month_offset
-    from digits as thousands
-    cross join digits as hundreds
-    cross join digits as tens
-    cross join digits as units
+    select month_offset from {{ month_offsets(4) }} as offsets
 
 ),
 

@@ -9,23 +9,17 @@ with inputs as (
 
 benefits as (
 
-    select benefit_id, benefit_owner, annual_planned_value from {{ ref('dim_benefit') }}
+    select benefit_id, benefit_owner, annual_planned_value, annual_planned_value_reporting
+    from {{ ref('dim_benefit') }}
 
 ),
 
-{#- the money in the reporting currency: the benefit's stock values and its cumulative value at
-    the evaluation month (dim_benefit, int_benefit_monthly_reporting) -#}
+{#- the cumulative value at the evaluation month in the reporting currency -#}
 reporting as (
 
-    select
-        dim_benefit.benefit_id,
-        dim_benefit.annual_planned_value,
-        dim_benefit.annual_planned_value_reporting,
-        monthly.cumulative_realized_value_reporting
-    from {{ ref('dim_benefit') }} as dim_benefit
-    left join {{ ref('int_benefit_monthly_reporting') }} as monthly
-        on dim_benefit.benefit_id = monthly.benefit_id
-        and monthly.period_month = {{ evaluation_month() }}
+    select benefit_id, cumulative_realized_value_reporting
+    from {{ ref('int_benefit_monthly_reporting') }}
+    where period_month = {{ evaluation_month() }}
 
 ),
 
@@ -62,10 +56,10 @@ select
     benefits.benefit_owner,
     cast({{ reporting_currency() }} as {{ dbt.type_string() }}) as reporting_currency,
     reporting.cumulative_realized_value_reporting,
-    reporting.annual_planned_value_reporting,
+    benefits.annual_planned_value_reporting,
     coalesce(
         (inputs.cumulative_realized_value is not null and reporting.cumulative_realized_value_reporting is null)
-        or (reporting.annual_planned_value is not null and reporting.annual_planned_value_reporting is null),
+        or (benefits.annual_planned_value is not null and benefits.annual_planned_value_reporting is null),
         false
     ) as fx_rate_missing
 from inputs

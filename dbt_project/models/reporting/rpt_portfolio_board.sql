@@ -94,54 +94,46 @@ reporting_overlap as (
     from claimants
     group by portfolio
 
+),
+
+{#- the per-currency rows and the reporting totals, alike from here on (the same columns in the
+    same order; a per-currency row never lacks a rate) -#}
+board_rows as (
+
+    select totals.*, 0 as benefits_without_rate, false as is_reporting_total, portfolio_overlap.over_claimed_kpi_ids
+    from totals
+    left join portfolio_overlap
+        on totals.portfolio is not distinct from portfolio_overlap.portfolio
+        and totals.currency = portfolio_overlap.currency
+
+    union all
+
+    select totals.*, true as is_reporting_total, reporting_overlap.over_claimed_kpi_ids
+    from reporting_totals as totals
+    left join reporting_overlap
+        on totals.portfolio is not distinct from reporting_overlap.portfolio
+
 )
 
 select
-    totals.portfolio,
-    totals.currency,
-    false as is_reporting_total,
-    totals.evaluation_month,
-    cast(totals.benefits as {{ dbt.type_bigint() }}) as benefits,
-    cast(totals.benefits_in_review_window as {{ dbt.type_bigint() }}) as benefits_in_review_window,
-    cast(totals.attention_benefits as {{ dbt.type_bigint() }}) as attention_benefits,
-    cast(totals.annual_planned_benefit as {{ type_double() }}) as annual_planned_benefit,
-    cast(totals.annual_planned_disbenefit as {{ type_double() }}) as annual_planned_disbenefit,
-    cast(totals.annual_planned_net as {{ type_double() }}) as annual_planned_net,
-    cast(totals.cumulative_realized_value as {{ type_double() }}) as cumulative_realized_value,
-    cast(totals.cumulative_planned_value as {{ type_double() }}) as cumulative_planned_value,
-    cast(totals.cumulative_realized_value / nullif(totals.cumulative_planned_value, 0) as {{ type_double() }})
+    portfolio,
+    currency,
+    is_reporting_total,
+    evaluation_month,
+    cast(benefits as {{ dbt.type_bigint() }}) as benefits,
+    cast(benefits_in_review_window as {{ dbt.type_bigint() }}) as benefits_in_review_window,
+    cast(attention_benefits as {{ dbt.type_bigint() }}) as attention_benefits,
+    cast(annual_planned_benefit as {{ type_double() }}) as annual_planned_benefit,
+    cast(annual_planned_disbenefit as {{ type_double() }}) as annual_planned_disbenefit,
+    cast(annual_planned_net as {{ type_double() }}) as annual_planned_net,
+    cast(cumulative_realized_value as {{ type_double() }}) as cumulative_realized_value,
+    cast(cumulative_planned_value as {{ type_double() }}) as cumulative_planned_value,
+    cast(cumulative_realized_value / nullif(cumulative_planned_value, 0) as {{ type_double() }})
         as realized_share_of_plan,
-    cast(coalesce(totals.value_at_stake, 0) as {{ type_double() }}) as value_at_stake,
-    cast(totals.over_claimed_annual_net as {{ type_double() }}) as over_claimed_annual_net,
-    portfolio_overlap.over_claimed_kpi_ids,
-    cast(0 as {{ dbt.type_bigint() }}) as benefits_without_rate
-from totals
-left join portfolio_overlap
-    on totals.portfolio is not distinct from portfolio_overlap.portfolio
-    and totals.currency = portfolio_overlap.currency
-
-union all
-
-select
-    totals.portfolio,
-    totals.currency,
-    true as is_reporting_total,
-    totals.evaluation_month,
-    cast(totals.benefits as {{ dbt.type_bigint() }}) as benefits,
-    cast(totals.benefits_in_review_window as {{ dbt.type_bigint() }}) as benefits_in_review_window,
-    cast(totals.attention_benefits as {{ dbt.type_bigint() }}) as attention_benefits,
-    cast(totals.annual_planned_benefit as {{ type_double() }}) as annual_planned_benefit,
-    cast(totals.annual_planned_disbenefit as {{ type_double() }}) as annual_planned_disbenefit,
-    cast(totals.annual_planned_net as {{ type_double() }}) as annual_planned_net,
-    cast(totals.cumulative_realized_value as {{ type_double() }}) as cumulative_realized_value,
-    cast(totals.cumulative_planned_value as {{ type_double() }}) as cumulative_planned_value,
-    cast(totals.cumulative_realized_value / nullif(totals.cumulative_planned_value, 0) as {{ type_double() }})
-        as realized_share_of_plan,
-    cast(case when totals.benefits_without_rate = 0 then coalesce(totals.value_at_stake, 0)
-        else totals.value_at_stake end as {{ type_double() }}) as value_at_stake,
-    cast(totals.over_claimed_annual_net as {{ type_double() }}) as over_claimed_annual_net,
-    reporting_overlap.over_claimed_kpi_ids,
-    cast(totals.benefits_without_rate as {{ dbt.type_bigint() }}) as benefits_without_rate
-from reporting_totals as totals
-left join reporting_overlap
-    on totals.portfolio is not distinct from reporting_overlap.portfolio
+    {#- nothing at stake is 0, unless a benefit's rate is missing: then the total is unknown -#}
+    cast(case when benefits_without_rate = 0 then coalesce(value_at_stake, 0) else value_at_stake end
+        as {{ type_double() }}) as value_at_stake,
+    cast(over_claimed_annual_net as {{ type_double() }}) as over_claimed_annual_net,
+    over_claimed_kpi_ids,
+    cast(benefits_without_rate as {{ dbt.type_bigint() }}) as benefits_without_rate
+from board_rows
