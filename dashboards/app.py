@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboards import filters, queries
 from dashboards.views import after_closure, benefit_detail, data_quality, delivery_health, overview, sql_console
+from pipelines.board.links import BENEFIT_PAGE, PROJECT_PAGE
 
 st.set_page_config(page_title="Benefits Realization Warehouse", page_icon="📈", layout="wide")
 
@@ -28,10 +29,10 @@ pages = {
     "": [st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden")],
     "Benefits": [
         OVERVIEW,
-        st.Page(benefit_detail.render, title="Benefit detail", url_path="benefit"),
+        st.Page(benefit_detail.render, title="Benefit detail", url_path=BENEFIT_PAGE),
         st.Page(after_closure.render, title="After closure", url_path="after-closure"),
     ],
-    "Delivery": [st.Page(delivery_health.render, title="Delivery health", url_path="delivery-health")],
+    "Delivery": [st.Page(delivery_health.render, title="Delivery health", url_path=PROJECT_PAGE)],
     "Warehouse": [
         st.Page(data_quality.render, title="Data quality", url_path="data-quality"),
         st.Page(sql_console.render, title="SQL console", url_path="sql"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,13 @@ def test_dashboard_money_follows_the_currency_filter(fx_warehouse, monkeypatch):
     closed = closure.closed_projects(everything)
     assert closed[["project_id", "realized_to_date", "fx_rate_missing"]].values.tolist() == [["PA", 1652.5, False]]
     assert closure.closed_projects(euro)["realized_to_date"].isna().all()
+
+
+def test_the_board_pack_says_how_many_benefits_lack_a_rate(fx_warehouse):
+    import duckdb
+
+    from pipelines.board.pack import board_data, render_board_pack
+
+    with duckdb.connect(str(fx_warehouse), read_only=True) as conn:
+        page, _ = render_board_pack(board_data(conn, date.fromisoformat(PORTFOLIO_AS_OF)))
+    assert "2 benefits lack a rate for a month they need, so the totals they belong to show –" in page

@@ -451,7 +451,7 @@ def test_render_board_pack_escapes_every_text_field():
     month = {"portfolio": evil, "currency": "GBP", "benefits_in_review_window": 1, "annual_planned_benefit": 100.0,
              "annual_planned_disbenefit": 10.0, "annual_planned_net": 90.0, "value_at_stake": 5.0,
              "cumulative_realized_value": 1.0, "cumulative_planned_value": 2.0, "realized_share_of_plan": 0.5,
-             "over_claimed_kpi_ids": "K1" + evil, "attention_benefits": 1}
+             "over_claimed_kpi_ids": "K1" + evil, "attention_benefits": 1, "benefits_without_rate": 0}
     at_stake = {**benefit, "value_at_stake_rank": 1, "shortfall_to_date": 1.0, "shortfall_remaining": 2.0,
                 "value_at_stake": 3.0}
     change = {**benefit, "change_kind": "new_attention", "change_label": evil, "status_before_label": evil,

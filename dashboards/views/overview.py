@@ -5,8 +5,6 @@ links to its detail page (/benefit?benefit_id=â€¦, /delivery-health?project_id=â
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
@@ -16,10 +14,8 @@ from dashboards import queries
 from dashboards.formatting import md, plot_series, plot_text
 from dashboards.queries import benefits as q
 from dashboards.views import common
+from pipelines.board.links import benefit_url, project_url
 from pipelines.formatting import CURRENCY_SYMBOLS, count, money, pct
-
-BENEFIT_PAGE, PROJECT_PAGE = "/benefit?benefit_id=", "/delivery-health?project_id="
-
 
 def render() -> None:
     st.title("Portfolio overview")
@@ -76,9 +72,9 @@ def _shown(f) -> str:
 
 def _links(frame, benefit: str = "benefit_id", project: str | None = "project_id"):
     """`frame` with its ids as links to their detail pages (the displayed text stays the id)."""
-    extra = {benefit: BENEFIT_PAGE + frame[benefit].map(lambda v: quote(str(v), safe=""))}
+    extra = {benefit: frame[benefit].map(benefit_url)}
     if project:
-        extra[project] = PROJECT_PAGE + frame[project].map(lambda v: quote(str(v), safe=""))
+        extra[project] = frame[project].map(project_url)
     return frame.assign(**extra)
 
 

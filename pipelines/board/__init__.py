@@ -11,8 +11,9 @@ Dagster-free; `pipelines.defs.reports.assets` wraps it in two assets (group `rep
   the alerts.
 - **Board pack** (`pack`, `charts`, `templates/`): one self-contained HTML file per evaluation
   month, rendered by Jinja2 templates, that opens offline (the plotly.js bundle inline once, no
-  CDN, no external CSS or fonts). Money is shown in each project's currency and never added
-  across currencies.
+  CDN, no external CSS or fonts). Totals and value at stake are in the reporting currency, other
+  currencies converted at their monthly rates, never added unconverted; ids link to the
+  dashboard's detail pages (`links`) when BRW_DASHBOARD_URL is set.
 """
 
 from pipelines.board.alerts import ALERT_COLUMNS, AlertsResult, run_alerts, write_alerts_csv

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -26,6 +25,7 @@ from markupsafe import Markup
 from pipelines import formatting
 from pipelines.board.charts import trend_figure
 from pipelines.board.files import records, write_atomically
+from pipelines.board.links import benefit_url, project_url
 from pipelines.vocabulary import Vocabulary
 
 STALE_RULE = "stale"  # status_key of SPEC 4 rule 4: the pack lists its benefits by owner
@@ -160,16 +160,13 @@ def _iso(v: date | None, missing: str = "") -> str:
 
 
 def detail_links(base_url: str | None) -> dict[str, Any]:
-    """Page → id → URL of its detail page on the dashboard at `base_url` (the dashboard's own
-    query parameters: /benefit?benefit_id=…, /delivery-health?project_id=…); without a base URL
-    no links (the template writes plain ids)."""
+    """Page → id → URL of its detail page on the dashboard at `base_url` (pipelines.board.links);
+    without a base URL no links (the template writes plain ids)."""
     base = (base_url or "").strip().rstrip("/")
     if not base:
         return {"benefit": lambda _id: None, "project": lambda _id: None}
-    return {
-        "benefit": lambda benefit_id: f"{base}/benefit?benefit_id={quote(str(benefit_id), safe='')}",
-        "project": lambda project_id: f"{base}/delivery-health?project_id={quote(str(project_id), safe='')}",
-    }
+    return {"benefit": lambda benefit_id: benefit_url(benefit_id, base),
+            "project": lambda project_id: project_url(project_id, base)}
 
 
 _TEMPLATES = Environment(
