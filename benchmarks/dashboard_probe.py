@@ -36,7 +36,7 @@ def main(warehouse: str, runs: int = 20) -> list[dict]:
 
     seen: dict[tuple, str] = {}
 
-    def recording(sql: str, params: tuple = (), version_key: float = 0.0):
+    def recording(sql: str, params: tuple = (), version_key: float = 0.0, scope_key: str = "all"):
         seen.setdefault((sql, tuple(params)), _issuer())
         return queries.read(sql, params)
 

@@ -12,10 +12,13 @@ The gate, on every run:
   URL; nothing else.
 - signed in, but access.yml grants the account nothing (or the file is missing or invalid): the
   "No access" page with a Sign out button; nothing else.
-- signed in with roles: the pages the roles allow (access.PAGES_BY_ROLE) in the menu; a page URL
-  the roles do not allow shows only a notice (recorded as `denied`), never the page.
+- signed in with roles: only the pages the roles allow (access.PAGES_BY_ROLE) are registered. The
+  URL of another page is not served: Streamlit says "Page not found" and runs the default page,
+  which names the page as not available to the user's roles (recorded as `denied`).
 Audit events (dashboards.audit): sign_in once per session, page_view on every page run,
 sign_out, denied.
+The sign-in, no-access and refusal pages are drawn without st.navigation, so that they, and only
+they, answer at every URL (a board pack link included).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
+from urllib.parse import urlparse
 
 import pandas as pd
 import streamlit as st
@@ -91,13 +95,17 @@ def role_text(principal: access.Principal) -> str:
 
 # --- pages shown instead of the data: at every URL, no sidebar, no data ---------------------------
 
-def gate(render: Callable[[], None], title: str) -> None:
-    """Serve one page at the root and at every page's URL (a link from the board pack lands on it
-    too, without Streamlit's "Page not found"), with no menu, and stop."""
-    pages = [st.Page(render, title=title, url_path="home", default=True)]
-    pages += [st.Page(partial(render), title=title, url_path=key) for _, key, _, _ in PAGES]
-    st.navigation(pages, position="hidden").run()
+def gate(render: Callable[[], None]) -> None:
+    """Draw one page instead of the board and stop. No st.navigation: this page answers at every URL
+    (no "Page not found"), and no other page is registered."""
+    render()
     st.stop()
+
+
+def literal(text: str) -> str:
+    """Text from outside (an email claim, a file's error) shown exactly as written: inline code,
+    else escaped Markdown (dashboards.formatting.md)."""
+    return f"`{text}`" if text and "`" not in text and "\n" not in text else md(text)
 
 
 def sign_in_page() -> None:
@@ -109,13 +117,15 @@ def sign_in_page() -> None:
         st.login()
 
 
-def no_access_page(user: Mapping[str, Any], reason: str | None) -> None:
+def no_access_page(email: str, reason: str | None) -> None:
     st.title("No access")
-    who = str(user.get("email") or user.get("name") or user.get("sub") or "this account")
-    st.markdown(f"You are signed in as **{md(who)}**, but this dashboard grants that account no role, so it "
-                "shows nothing.")
+    who = literal(email) if email else "an account without an email address"
     if reason:
-        st.error(f"The access file cannot be used: {md(reason)}")
+        st.error(f"You are signed in as {who}, but the access file cannot be used, so this dashboard shows "
+                 f"nothing: {literal(reason)}")
+    else:
+        st.error(f"You are signed in as {who}, but the access file grants this account no role, so this "
+                 "dashboard shows nothing.")
     st.markdown("Ask the PMO admin, who keeps the dashboard's access file (access.yml), to grant you a role; "
                 "then sign in again. If you meant to use another account, sign out first.")
     if st.button("Sign out", key="sign_out"):
@@ -142,39 +152,54 @@ def exposed_page() -> None:
 # --- the data pages ---------------------------------------------------------------------------------
 
 def show_page(key: str, render: Callable[[], None]) -> None:
-    audit.record_page_view(access.current(), key, st.query_params.to_dict())
+    """A page run: on the audit trail once per view (not on every rerun a widget makes), then the page."""
+    params = st.query_params.to_dict()
+    if st.session_state.get("_audit_last_view") != (key, params):
+        audit.record_page_view(access.current(), key, params)
+        st.session_state["_audit_last_view"] = (key, params)
     render()
 
 
-def not_available(key: str, title: str) -> None:
-    """A page URL the principal's roles do not allow: a notice, recorded, never the page."""
+def requested_page() -> str | None:
+    """The page key of the URL the browser asked for (the last path segment: baseUrlPath allowed)."""
+    path = urlparse(st.context.url or "").path.rstrip("/")
+    return path.rsplit("/", 1)[-1] or None
+
+
+def not_available(key: str) -> None:
+    """A page URL the principal's roles do not allow (Streamlit did not serve it: it is not
+    registered): say so, on the audit trail, and draw nothing of the page."""
     principal = access.current()
-    audit.record("denied", principal, page=key, detail="page not allowed for the roles")
+    title = next(title for _, k, title, _ in PAGES if k == key)
+    if st.session_state.get("_audit_denied_page") != key:
+        audit.record("denied", principal, page=key, detail="page not allowed for the roles")
+        st.session_state["_audit_denied_page"] = key
     st.title(title)
     st.warning(f"This page is not available to you ({md(role_text(principal))}). Ask the PMO admin if you "
                "need it.")
 
 
 def data_pages(principal: access.Principal) -> dict[str, list]:
-    allowed = [(section, key, title, render) for section, key, title, render in PAGES if principal.can(key)]
-    first = next(st.Page(partial(show_page, key, render), title=title, url_path=key)
-                 for _, key, title, render in allowed)
+    """The pages the principal may open, by menu section, behind a hidden default page at the root."""
+    pages: dict[str, list] = {}
+    for section, key, title, render in PAGES:
+        if principal.can(key):
+            pages.setdefault(section, []).append(
+                st.Page(partial(show_page, key, render), title=title, url_path=key))
+    first = next(iter(pages.values()))[0]
 
     def home() -> None:
         """The root URL opens the first page at its own address (/overview): a default page is served
         only at the root (Streamlit ignores its url_path), so /overview would be "Page not found"
-        were the overview itself the default. Query parameters are kept."""
-        st.switch_page(first, query_params=st.query_params.to_dict())
-
-    pages: dict[str, list] = {"": [st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")]}
-    for section, key, title, render in PAGES:
-        if principal.can(key):
-            page = first if key == first.url_path else st.Page(partial(show_page, key, render), title=title,
-                                                                url_path=key)
+        were the overview itself the default. Query parameters are kept. Streamlit also runs this
+        page for a URL that is not registered: a page the roles do not allow is named as such."""
+        requested = requested_page()
+        if requested in {key for _, key, _, _ in PAGES} and not principal.can(requested):
+            not_available(requested)
         else:
-            page = st.Page(partial(not_available, key, title), title=title, url_path=key, visibility="hidden")
-        pages.setdefault(section, []).append(page)
-    return pages
+            st.switch_page(first, query_params=st.query_params.to_dict())
+
+    return {"": [st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")], **pages}
 
 
 def signed_in_sidebar(principal: access.Principal) -> None:
@@ -205,7 +230,7 @@ def warehouse_sidebar() -> None:
 
 
 def signed_in_principal() -> access.Principal:
-    """The signed-in user's principal; shows the "No access" page (and stops) when there is none."""
+    """The signed-in user's principal; draws the "No access" page (and stops) when there is none."""
     user = st.user.to_dict()
     try:
         principal = access.resolve(user, access_policy(access.access_file_path()))
@@ -214,12 +239,11 @@ def signed_in_principal() -> access.Principal:
         principal, reason = None, str(exc)
     if principal is None:
         st.session_state.pop("principal", None)
-        email = str(user.get("email") or user.get("sub") or "")
+        email = str(user.get("email") or "")
         if st.session_state.get("_audit_denied") != email:
-            nobody = access.Principal(email=email, name=str(user.get("name") or email), roles=frozenset())
-            audit.record("denied", nobody, detail=reason or "no grant in the access file")
+            audit.record("denied", None, email=email, detail=reason or "no grant in the access file")
             st.session_state["_audit_denied"] = email
-        gate(partial(no_access_page, user, reason), "No access")
+        gate(partial(no_access_page, email, reason))
     if st.session_state.get("_audit_signed_in") != principal.email:
         audit.record("sign_in", principal)
         st.session_state["_audit_signed_in"] = principal.email
@@ -231,7 +255,7 @@ def main() -> None:
     if auth is None:
         st.session_state.pop("principal", None)
         if not served_locally():
-            gate(exposed_page, PRODUCT)
+            gate(exposed_page)
         principal = access.LOCAL_PRINCIPAL
         st.session_state["principal"] = principal
         address = config.get_option("server.address") or "127.0.0.1"
@@ -241,10 +265,10 @@ def main() -> None:
         problems = auth_problems(auth)
         if problems:
             st.session_state.pop("principal", None)
-            gate(partial(misconfigured_page, problems), PRODUCT)
+            gate(partial(misconfigured_page, problems))
         if not st.user.get("is_logged_in"):
             st.session_state.pop("principal", None)
-            gate(sign_in_page, "Sign in")
+            gate(sign_in_page)
         principal = signed_in_principal()
         st.session_state["principal"] = principal
         signed_in_sidebar(principal)

@@ -23,6 +23,9 @@ PORTFOLIO_AS_OF = "2026-04-15"  # evaluation month 2026-03
 # is removed when the session ends.
 os.environ["BRW_REPORTS_DIR"] = tempfile.mkdtemp(prefix="brw-test-reports-")
 atexit.register(shutil.rmtree, os.environ["BRW_REPORTS_DIR"], ignore_errors=True)
+# the dashboard's audit trail (dashboards.audit) of every test session, unless a test sets its own
+os.environ.setdefault("BRW_ACCESS_LOG", tempfile.mkdtemp(prefix="brw-test-access-log-"))
+atexit.register(shutil.rmtree, os.environ["BRW_ACCESS_LOG"], ignore_errors=True)
 
 
 def fetch_all(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -250,14 +250,14 @@ def test_ad_hoc_connection_is_locked_even_without_the_guard(tiny_db, tmp_path, t
 
 @pytest.fixture
 def dashboard_connection(tiny_db):
-    from dashboards import queries
+    """A cursor of the dashboard's Catalog (the page connection) for a full-access principal."""
+    from dashboards import access, queries
 
-    with queries._lock:
-        conn = queries._connection(tiny_db)
+    catalog = queries.Catalog(tiny_db)
+    conn = catalog.cursor(access.LOCAL_PRINCIPAL)
     yield conn
-    with queries._lock:
-        conn.close()
-        queries._shared.clear()
+    conn.close()
+    catalog.conn.close()
 
 
 def test_explain_analyze_set_cannot_break_the_dashboards_shared_connection(dashboard_connection, tmp_path):

@@ -160,10 +160,7 @@ def published(tmp_path, monkeypatch):
     yield copy
     from dashboards import queries
 
-    with queries._lock:
-        if queries._shared.get("conn") is not None:
-            queries._shared["conn"].close()
-        queries._shared.clear()
+    queries.reset()
 
 
 def test_console_query_is_bounded_and_cannot_change_the_shared_connection(published):

@@ -4,16 +4,19 @@ Pages read the reporting layer (reporting.rpt_*: one row per benefit, per projec
 month, with the status vocabulary's labels, colours and flags already on each row) and only
 select and format; histories come from the monthly marts and the snapshots, data quality from
 the audit tables. The app reads the pipeline's *read copy* (`<warehouse>.read.duckdb`, published
-atomically at the end of each successful run) through a read-only connection that is reopened
-whenever a new copy is published, so it never holds the file `brw run` writes. Results are cached
-with st.cache_data keyed on the copy's modification time: a new run shows up on the next page
-view without a restart.
+atomically at the end of each successful run) through a read-only Catalog that is reopened
+whenever a new copy is published, so it never holds the file `brw run` writes. Each query runs on
+its own cursor, in the catalog of the session principal's scope (row-level access: see Catalog).
+Results are cached with st.cache_data keyed on the copy's modification time and the scope: a new
+run shows up on the next page view without a restart.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboards import access
+from dashboards.access import Principal
 from pipelines.read_copy import read_copy_path
 from pipelines.formatting import plain_value
 from pipelines.settings import DEFAULT_WAREHOUSE
@@ -46,47 +51,193 @@ def version() -> float:
     return path.stat().st_mtime if path.exists() else 0.0
 
 
-_lock = threading.Lock()
-_shared: dict = {}  # the open read-only connection to the current read copy, and which file it is
-# The shared connection reads only what the pages ask for, yet it is locked down like an ad-hoc
-# one (issue 11, item 6): no files or URLs, a memory limit, and the configuration locked in the
-# connect config itself, so no statement can change a setting for every session.
-SHARED_CONFIG = {
-    "enable_external_access": False,
+_swap_lock = threading.Lock()  # guards only the swap to a newly published copy, not the queries
+_current: dict = {}  # the Catalog of the current read copy, and which file (inode, mtime) it is
+# Every query is locked down like an ad-hoc one (issue 11, item 6): no files or URLs, a memory
+# limit, and the configuration locked once the copy is attached, so no statement can change a
+# setting for every session.
+CATALOG_CONFIG = {
     "memory_limit": "2GB",
     "threads": min(4, os.cpu_count() or 1),
-    "lock_configuration": True,
 }
 _console_slots = threading.BoundedSemaphore(2)  # console queries running at once, one process each
 
 
-def _connection(path: Path) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per published copy. A new copy (new inode, new mtime) closes the
-    old connection and opens the new file; the pipeline never writes the copy, so holding it
-    open blocks nothing. Call with _lock held."""
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join(_sql_text(v) for v in values) + "]::VARCHAR[]"
+
+
+# Relations that carry no rows of a benefit, project, KPI or portfolio: every role reads them whole.
+REFERENCE_RELATIONS = frozenset({("marts", "dim_benefit_status"), ("marts", "dim_status_threshold")})
+# Text columns listing other benefits or their owners (', '-separated): a scoped role sees only
+# the entries of its own benefits. Column -> how an entry names its benefit: "id" (the entry is a
+# benefit id), "id_prefix" (the entry starts with one: "BEN-0001 eroding"), "owner".
+ENUMERATION_COLUMNS = {
+    "claiming_benefit_ids": "id",
+    "flagged_benefit_list": "id_prefix",
+    "benefit_owners": "owner",
+    "flagged_benefit_owners": "owner",
+}
+
+
+class Catalog:
+    """One read-only view of one published copy, shared by every session of this process.
+
+    An in-memory DuckDB instance ATTACHes the copy as `wh` (READ_ONLY), then turns external
+    access off and locks its configuration. Every query runs on a cursor of its own, so
+    sessions' queries run side by side (no process-wide lock: one slow page no longer stalls the
+    others). A full-access principal's cursor reads `wh`; a scoped principal's cursor reads the
+    catalog of its scope (`USE s_<scope key>`), an in-memory database whose `marts.*` and
+    `reporting.*` are views of `wh` filtered to the scope's benefits, projects, KPIs and
+    portfolios (enumerations of other benefits masked), and which has no other schema at all:
+    row-level access lives here, under every page's SQL, not in the pages."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.conn = duckdb.connect(":memory:", config=CATALOG_CONFIG)
+        try:
+            self.conn.execute(f"ATTACH {_sql_text(str(path))} AS wh (READ_ONLY)")
+            self.conn.execute("USE wh")
+            self.conn.execute("SET enable_external_access = false")
+            self.conn.execute("SET lock_configuration = true")
+        except BaseException:
+            self.conn.close()
+            raise
+        self._scopes: dict[str, str] = {}
+        self._scope_lock = threading.Lock()
+
+    def cursor(self, principal: Principal) -> duckdb.DuckDBPyConnection:
+        cur = self.conn.cursor()
+        cur.execute(f"USE {'wh' if principal.full_access else self._scope(principal)}")
+        return cur
+
+    def _scope(self, principal: Principal) -> str:
+        key = principal.scope_key
+        with self._scope_lock:
+            if key not in self._scopes:
+                name = f"s_{key}"
+                self._build_scope(name, principal)
+                self._scopes[key] = name
+            return self._scopes[key]
+
+    def _build_scope(self, name: str, principal: Principal) -> None:
+        c = self.conn.cursor()
+        c.execute(f"ATTACH ':memory:' AS {name}")
+        portfolios = _sql_list(principal.portfolios)
+        owners = _sql_list(sorted({n.strip().lower() for n in principal.owner_names}))
+        c.execute(
+            f"""CREATE TABLE {name}.main.scope_benefits AS
+            SELECT b.benefit_id, b.benefit_owner, b.project_id, b.kpi_id
+            FROM wh.marts.dim_benefit b LEFT JOIN wh.marts.dim_project p USING (project_id)
+            WHERE list_contains({portfolios}, p.portfolio) OR list_contains({owners}, lower(trim(b.benefit_owner)))"""
+        )
+        c.execute(
+            f"""CREATE TABLE {name}.main.scope_projects AS
+            SELECT project_id FROM wh.marts.dim_project WHERE list_contains({portfolios}, portfolio)
+            UNION SELECT project_id FROM {name}.main.scope_benefits"""
+        )
+        c.execute(f"CREATE TABLE {name}.main.scope_kpis AS SELECT DISTINCT kpi_id FROM {name}.main.scope_benefits")
+        ids, owner_names = c.execute(
+            f"SELECT coalesce(list(DISTINCT benefit_id), []), coalesce(list(DISTINCT benefit_owner), []) "
+            f"FROM {name}.main.scope_benefits"
+        ).fetchone()
+        relations = c.execute(
+            """SELECT table_schema, table_name, list(column_name ORDER BY ordinal_position)
+            FROM information_schema.columns WHERE table_catalog = 'wh' AND table_schema IN ('marts', 'reporting')
+            GROUP BY ALL ORDER BY 1, 2"""
+        ).fetchall()
+        c.execute(f"CREATE SCHEMA {name}.marts")
+        c.execute(f"CREATE SCHEMA {name}.reporting")
+        for schema, table, columns in relations:
+            select = ", ".join(self._masked(col, ids, owner_names) for col in columns)
+            c.execute(f"CREATE VIEW {name}.{schema}.{table} AS SELECT {select} FROM wh.{schema}.{table} "
+                      f"WHERE {self._row_filter(name, schema, table, columns, portfolios)}")
+        c.close()
+
+    @staticmethod
+    def _row_filter(name: str, schema: str, table: str, columns: list[str], portfolios: str) -> str:
+        if "benefit_id" in columns:
+            return f"benefit_id IN (SELECT benefit_id FROM {name}.main.scope_benefits)"
+        if "project_id" in columns:
+            return f"project_id IN (SELECT project_id FROM {name}.main.scope_projects)"
+        if "kpi_id" in columns:
+            return f"kpi_id IN (SELECT kpi_id FROM {name}.main.scope_kpis)"
+        if "portfolio" in columns:
+            return f"list_contains({portfolios}, portfolio)"
+        return "TRUE" if (schema, table) in REFERENCE_RELATIONS else "FALSE"
+
+    @staticmethod
+    def _masked(column: str, ids: list[str], owners: list[str]) -> str:
+        kind = ENUMERATION_COLUMNS.get(column)
+        quoted = f'"{column}"'
+        if kind is None:
+            return quoted
+        allowed = _sql_list(owners if kind == "owner" else ids)
+        entry = "split_part(x, ' ', 1)" if kind == "id_prefix" else "x"
+        return (f"nullif(array_to_string(list_filter(string_split({quoted}, ', '), "
+                f"x -> list_contains({allowed}, {entry})), ', '), '') AS {quoted}")
+
+
+def catalog(path: Path) -> Catalog:
+    """The Catalog of the copy at `path`, reopened when a run publishes a new copy (new inode or
+    mtime). The old Catalog is dropped, not closed: queries still running on its cursors finish
+    on the old file, which DuckDB closes with its last cursor."""
     stat = path.stat()
     key = (str(path), stat.st_ino, stat.st_mtime_ns)
-    if _shared.get("key") != key:
-        if _shared.get("conn") is not None:
-            _shared["conn"].close()  # DuckDB caches instances by path: close before reopening
-        _shared["conn"] = duckdb.connect(str(path), read_only=True, config=SHARED_CONFIG)
-        _shared["key"] = key
-    return _shared["conn"]
+    with _swap_lock:
+        if _current.get("key") != key:
+            _current["catalog"] = Catalog(path)
+            _current["key"] = key
+        return _current["catalog"]
 
 
-def read(sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+def reset() -> None:
+    """Forget the current Catalog (tests; the next query opens the copy again)."""
+    with _swap_lock:
+        _current.clear()
+
+
+_timers = threading.local()
+
+
+@contextlib.contextmanager
+def query_timer():
+    """Collect (sql, seconds) of every warehouse read in this thread (cache misses only)."""
+    timings: list[tuple[str, float]] = []
+    previous = getattr(_timers, "timings", None)
+    _timers.timings = timings
+    try:
+        yield timings
+    finally:
+        _timers.timings = previous
+
+
+def read(sql: str, params: list | tuple | None = None, principal: Principal | None = None) -> pd.DataFrame:
+    """Run one page query for `principal` (default: access.current()) on its own cursor."""
+    principal = principal or access.current()
     path = source_path()
     if not path.exists():
         raise WarehouseUnavailable(
             f"No warehouse has been published at {path} yet: run the pipeline first (`brw run` or `make run`)."
         )
-    with _lock:  # queries of all sessions go one at a time through the shared connection
-        try:
-            conn = _connection(path)
-        except (duckdb.Error, OSError) as exc:
-            _shared.clear()
-            raise WarehouseUnavailable(f"The warehouse copy cannot be opened right now ({exc}); try again.") from exc
-        return conn.execute(sql, list(params or [])).df()
+    started = time.perf_counter()
+    try:
+        cur = catalog(path).cursor(principal)
+    except (duckdb.Error, OSError) as exc:
+        reset()
+        raise WarehouseUnavailable(f"The warehouse copy cannot be opened right now ({exc}); try again.") from exc
+    try:
+        frame = cur.execute(sql, list(params or [])).df()
+    finally:
+        cur.close()
+    timings = getattr(_timers, "timings", None)
+    if timings is not None:
+        timings.append((sql, time.perf_counter() - started))
+    return frame
 
 
 class ConsoleBusy(RuntimeError):
@@ -100,28 +251,47 @@ def console_query(sql: str, limits=None):
     a heavy query neither holds the pages of other sessions nor takes this process's memory."""
     from pipelines.console import CONSOLE_LIMITS, run_query
 
+    from dashboards import audit
+
+    principal = access.current()
+    if not principal.can("sql"):  # the page is not even registered for them: defence in depth
+        audit.record("denied", principal, page="sql", detail={"sql": sql, "outcome": "not an analyst"})
+        raise PermissionError("the SQL console is for analysts and admins")
     limits = limits or CONSOLE_LIMITS
     path = source_path()
     if not path.exists():
         raise WarehouseUnavailable(
             f"No warehouse has been published at {path} yet: run the pipeline first (`brw run` or `make run`)."
         )
-    if not _console_slots.acquire(timeout=limits.timeout_s or None):
-        raise ConsoleBusy("the console is busy with other sessions' queries; try again in a moment")
+    started, outcome, rows = time.perf_counter(), "error", None
     try:
-        return run_query(path, sql, limits)
-    finally:
-        _console_slots.release()
+        if not _console_slots.acquire(timeout=limits.timeout_s or None):
+            outcome = "busy"
+            raise ConsoleBusy("the console is busy with other sessions' queries; try again in a moment")
+        try:
+            result = run_query(path, sql, limits)
+        finally:
+            _console_slots.release()
+        outcome, rows = ("cut" if result.truncated else "ok"), len(result.frame)
+        return result
+    except Exception as exc:
+        outcome = f"{outcome}: {type(exc).__name__}" if outcome == "error" else outcome
+        raise
+    finally:  # every console query is on the audit trail: who, what, when, how it ended
+        audit.record("sql_query", principal, page="sql", detail={
+            "sql": sql, "outcome": outcome, "rows": rows, "seconds": round(time.perf_counter() - started, 3)})
 
 
 @st.cache_data(show_spinner=False)
-def cached(sql: str, params: tuple = (), version_key: float = 0.0) -> pd.DataFrame:
-    """read() cached per (sql, params, warehouse version)."""
+def cached(sql: str, params: tuple = (), version_key: float = 0.0, scope_key: str = "all") -> pd.DataFrame:
+    """read() cached per (sql, params, warehouse version, scope): two principals share a cached
+    result only when they are granted the same rows."""
     return read(sql, params)
 
 
 def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
-    return cached(sql, tuple(params), version_key=version())
+    """A page query for the session's principal (access.current()), cached."""
+    return cached(sql, tuple(params), version_key=version(), scope_key=access.current().scope_key)
 
 
 def has_relation(schema: str, name: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboards import access
 from dashboards.queries import BENEFIT_BOARD, Filters, query
 
 _STATUS = "status, status_label, status_colour, status_board_order"
@@ -119,8 +120,11 @@ def realization_trend(filters: Filters) -> pd.DataFrame:
     """Realized vs planned monetized value per portfolio and month (filter currency).
 
     The board's trend (reporting.rpt_portfolio_month) when at most portfolios are chosen; with a
-    programme, business unit or owner, the sum of the monthly history of the chosen benefits."""
-    if not (filters.programmes or filters.business_units or filters.owners):
+    programme, business unit or owner (or for a principal granted single benefits, whose
+    portfolios' roll-ups are not theirs to see), the sum of the monthly history of the chosen
+    benefits."""
+    whole = access.current().sees_whole_portfolios
+    if whole and not (filters.programmes or filters.business_units or filters.owners):
         where, params = filters.project_clause("t")
         # one currency's rows, or the totals across currencies in the reporting currency
         total_rows, total_params = (("t.currency = ? AND NOT t.is_reporting_total", [filters.currency])
