@@ -144,7 +144,7 @@ def misconfigured_page(problems: list[str]) -> None:
 def exposed_page() -> None:
     st.title(PRODUCT)
     address = config.get_option("server.address") or "every network interface"
-    st.error(f"This dashboard has no sign-in configured and is served on {md(address)}, where others can "
+    st.error(f"This dashboard has no sign-in configured and is served on {literal(address)}, where others can "
              "reach it, so it shows no data. Serve it on this machine only (`brw dashboard` does, on "
              f"127.0.0.1), or configure sign-in: {EXAMPLE_FILE}, {README_SECTION}.")
 
@@ -260,7 +260,7 @@ def main() -> None:
         st.session_state["principal"] = principal
         address = config.get_option("server.address") or "127.0.0.1"
         st.caption(f":material/lock: Local single-user mode: no sign-in, served on this machine only "
-                   f"({md(address)}). To share the board, configure sign-in ({README_SECTION}).")
+                   f"({literal(address)}). To share the board, configure sign-in ({README_SECTION}).")
     else:
         problems = auth_problems(auth)
         if problems:
