@@ -55,7 +55,7 @@ PAGES: list[tuple[str, str, str, Callable[[], None]]] = [
     ("Benefits", "overview", "Portfolio overview", overview.render),
     ("Benefits", BENEFIT_PAGE, "Benefit detail", benefit_detail.render),
     ("Benefits", "after-closure", "After closure", after_closure.render),
-    ("Benefits", "check-in", "Owner check-in", check_in.render),
+    ("Benefits", "check-in", "Check-in", check_in.render),
     ("Delivery", PROJECT_PAGE, "Delivery health", delivery_health.render),
     ("Warehouse", "data-quality", "Data quality", data_quality.render),
     ("Warehouse", "sql", "SQL console", sql_console.render),
@@ -175,8 +175,9 @@ def not_available(key: str) -> None:
         audit.record("denied", principal, page=key, detail="page not allowed for the roles")
         st.session_state["_audit_denied_page"] = key
     st.title(title)
-    st.warning(f"This page is not available to you ({md(role_text(principal))}). Ask the PMO admin if you "
-               "need it.")
+    roles = "role" if len(principal.roles) == 1 or principal.local else "roles"
+    st.warning(f"This page is not available to your {roles}: {md(role_text(principal))}. Ask the PMO admin "
+               "if you need it.")
 
 
 def data_pages(principal: access.Principal) -> dict[str, list]:

@@ -258,3 +258,30 @@ def test_a_signed_in_user_is_named_in_the_sidebar_with_roles_and_sign_out(empty_
     assert [b.label for b in at.sidebar.button] == ["Sign out"]
     at.sidebar.button[0].click().run()
     assert at.user == {"is_logged_in": False}  # st.logout() ran
+
+
+@pytest.mark.parametrize(("user", "url", "title"), [
+    ({"is_logged_in": True, "email": "dan@example.org", "name": "Dan Doyle"}, "http://127.0.0.1:8501/sql",
+     "SQL console"),
+    (None, "http://localhost:8501/board/access-log?x=1", "Access log"),  # local mode, under a baseUrlPath
+])
+def test_the_url_of_a_page_the_roles_do_not_allow_names_it_and_is_recorded(empty_warehouse, tmp_path, monkeypatch,
+                                                                          user, url, title):
+    from dashboards import audit
+
+    access = tmp_path / "access.yml"
+    access.write_text("grants:\n  - email: dan@example.org\n    role: benefit_owner\n    benefit_owner: Dan Doyle\n")
+    monkeypatch.setenv("BRW_ACCESS", str(access))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    if user is not None:
+        at.secrets["auth"] = VALID
+        at.user = user
+    at.context = {"url": url}  # Streamlit runs the default page for a URL that is not registered
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == [title]
+    assert "This page is not available to your role" in at.warning[0].value
+    assert not at.text_area and not at.dataframe  # nothing of the page itself
+    key = url.split("?")[0].rsplit("/", 1)[-1]
+    events = audit.read_events()
+    assert list(events.loc[events["kind"] == "denied", "page"]) == [key]

@@ -215,7 +215,7 @@ def test_a_benefit_owner_sees_only_their_benefits_and_not_the_sql_console(dashbo
     # not registered for the role: Streamlit says "Page not found" and runs the default page, which
     # names the page as not available; the console itself is never drawn
     page.goto(f"{dashboard}/sql")
-    page.wait_for_selector("text=This page is not available to you", timeout=60_000)
+    page.wait_for_selector("text=This page is not available to your role", timeout=60_000)
     settle(page)
     assert page.locator("h1:has-text('SQL console')").count() == 1
     assert page.locator("textarea").count() == 0  # no SQL editor
