@@ -160,6 +160,10 @@ class Catalog:
 
     @staticmethod
     def _row_filter(name: str, schema: str, table: str, columns: list[str], portfolios: str) -> str:
+        if {"object_kind", "object_id"} <= set(columns):  # one row per benefit, project or KPI (board state)
+            return (f"CASE object_kind WHEN 'benefit' THEN object_id IN (SELECT benefit_id FROM {name}.main.scope_benefits)"
+                    f" WHEN 'project' THEN object_id IN (SELECT project_id FROM {name}.main.scope_projects)"
+                    f" WHEN 'kpi' THEN object_id IN (SELECT kpi_id FROM {name}.main.scope_kpis) ELSE FALSE END")
         if "benefit_id" in columns:
             return f"benefit_id IN (SELECT benefit_id FROM {name}.main.scope_benefits)"
         if "project_id" in columns:
