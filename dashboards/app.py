@@ -15,8 +15,8 @@ The gate, on every run:
 - signed in with roles: only the pages the roles allow (access.PAGES_BY_ROLE) are registered. The
   URL of another page is not served: Streamlit says "Page not found" and runs the default page,
   which names the page as not available to the user's roles (recorded as `denied`).
-Audit events (dashboards.audit): sign_in once per session, page_view on every page run,
-sign_out, denied.
+Audit events (dashboards.audit): sign_in once per session, page_view once per page opened (with
+its query parameters; not on the reruns its widgets make), sign_out, denied.
 The sign-in, no-access and refusal pages are drawn without st.navigation, so that they, and only
 they, answer at every URL (a board pack link included).
 """
