@@ -261,7 +261,7 @@ def main() -> None:
         st.session_state["principal"] = principal
         address = config.get_option("server.address") or "127.0.0.1"
         st.caption(f":material/lock: Local single-user mode: no sign-in, served on this machine only "
-                   f"({literal(address)}). To share the board, configure sign-in ({README_SECTION}).")
+                   f"({md(address)}). To share the board, configure sign-in ({README_SECTION}).")
     else:
         problems = auth_problems(auth)
         if problems:
