@@ -114,6 +114,18 @@ def test_the_repo_secrets_file_is_the_default_and_without_auth_means_local_mode(
     assert option(cli("--address", "0.0.0.0"), "--secrets.files") == str(default)
 
 
+def test_an_empty_secrets_value_means_local_mode_whatever_the_default_file_holds(cli, tmp_path, monkeypatch):
+    default = tmp_path / "repo-secrets.toml"
+    default.write_text(toml(VALID))
+    monkeypatch.setattr(dashboard_cli, "DEFAULT_SECRETS", default)
+    assert option(cli("--secrets", ""), "--secrets.files") == os.devnull
+    assert cli("--secrets", "", "--address", "0.0.0.0") == 2
+    monkeypatch.setenv("BRW_DASHBOARD_SECRETS", "")
+    assert option(cli(), "--secrets.files") == os.devnull
+    monkeypatch.setenv("BRW_DASHBOARD_SECRETS", str(tmp_path / "elsewhere.toml"))
+    assert option(cli("--secrets", str(default)), "--secrets.files") == str(default)  # the flag wins
+
+
 def test_a_missing_access_file_is_a_warning_not_a_refusal(cli, capsys, tmp_path):
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(toml(VALID))

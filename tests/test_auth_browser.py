@@ -92,9 +92,10 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
 """)
     access_file = folder / "access.yml"
     access_file.write_text(ACCESS_YML)
-    env = {**os.environ, "BRW_WAREHOUSE": str(portfolio_warehouse), "BRW_DASHBOARD_SECRETS": str(secrets_file),
-           "BRW_ACCESS": str(access_file), "BRW_ACCESS_LOG": str(folder / "access_log")}
-    proc = start_dashboard(portfolio_warehouse, port, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {**os.environ, "BRW_WAREHOUSE": str(portfolio_warehouse), "BRW_ACCESS": str(access_file),
+           "BRW_ACCESS_LOG": str(folder / "access_log")}
+    proc = start_dashboard(portfolio_warehouse, port, env, secrets=secrets_file,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         yield f"http://{HOST}:{port}"
     finally:

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "0.0.0.0 for the network, needs sign-in configured)")
     dash.add_argument("--secrets", help="Streamlit secrets file whose [auth] section configures OIDC sign-in "
                                         "(env BRW_DASHBOARD_SECRETS; default .streamlit/secrets.toml of the repo "
-                                        "when present; without [auth]: local single-user mode)")
+                                        "when present; without [auth], or given as '': local single-user mode)")
     dash.add_argument("--access", help="access file granting roles to signed-in users (env BRW_ACCESS; "
                                        "default access.yml beside the warehouse)")
     return parser

@@ -25,11 +25,12 @@ DEFAULT_ADDRESS = "127.0.0.1"
 
 
 def secrets_file(flag: str | None) -> tuple[Path | None, bool]:
-    """The secrets file to serve with and whether it was asked for (flag or environment), in which
-    case it must exist and hold [auth]; the repo's default file is used only when present."""
-    explicit = flag or os.environ.get(SECRETS_ENV)
-    if explicit:
-        return Path(explicit).expanduser().resolve(), True
+    """The secrets file to serve with and whether it was asked for (flag, else environment), in
+    which case it must exist and hold [auth]; the repo's default file is used only when present.
+    An empty value asks for none: local single-user mode whatever the default file holds."""
+    explicit = flag if flag is not None else os.environ.get(SECRETS_ENV)
+    if explicit is not None:
+        return (Path(explicit).expanduser().resolve(), True) if explicit.strip() else (None, False)
     return (DEFAULT_SECRETS, False) if DEFAULT_SECRETS.is_file() else (None, False)
 
 
