@@ -1,4 +1,4 @@
-{#- One row per KPI with its freshness as of the run: the latest measurement (up to as_of)
+{#- One row per KPI, whether it is measured by hand, with its freshness as of the run: the latest measurement (up to as_of)
     against the allowance for its declared frequency (var freshness_days), and whether its
     evaluation month is complete (SPEC section 3: an incomplete month reads as no data). -#}
 
@@ -55,6 +55,9 @@ select
     frequency,
     data_owner,
     source_system,
+    {#- the one place this rule lives: a KPI whose system of record is "Manual ..." is measured
+        by hand, and its benefit owners may record measurements on the dashboard's check-in page -#}
+    coalesce(lower(trim(source_system)) like 'manual%', false) as is_manually_measured,
     last_measured_on,
     cast(measurement_count as {{ dbt.type_bigint() }}) as measurement_count,
     cast(days_since_last_measurement as {{ dbt.type_bigint() }}) as days_since_last_measurement,
