@@ -59,7 +59,8 @@ REPORT_INPUTS = {
     "benefit_alerts": ("marts/dim_benefit", "marts/dim_project", "marts/fct_benefit_status",
                        "marts/fct_project_health", "snapshots/snap_benefits"),
     "board_pack": ("marts/dim_benefit", "marts/dim_project", "marts/fct_benefit_status",
-                   "marts/fct_portfolio_monthly", "marts/fct_project_health"),
+                   "marts/fct_portfolio_monthly", "marts/fct_project_health",
+                   "marts/fct_benefit_checkin"),  # the owners' check-ins: not downstream of the statuses
 }
 
 
