@@ -108,6 +108,8 @@ def _check_read(source_dir: Path, source: Source) -> None:
     its mapping (sources.yml, or BRW_MAPPING) maps the table from its own exports."""
     from pipelines.mapping import MappingError, mapping_for
 
+    if not source_dir.is_dir():
+        raise CheckInError(f"the source directory {source_dir} does not exist, so nothing is recorded")
     try:
         mapping = mapping_for(source_dir, os.environ.get("BRW_MAPPING") or None)
     except MappingError as exc:
@@ -127,7 +129,7 @@ def _check_read(source_dir: Path, source: Source) -> None:
 def _write_new(folder: Path, stem: str, header: list[str], row: list[str]) -> Path:
     """Write header + row as a new CSV file in `folder`: temporary file, then a hard link to the
     final name (an existing name is never replaced: a new random part is tried)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(exist_ok=True)  # the source directory exists (_check_read)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(header)

@@ -125,6 +125,12 @@ def test_a_source_directory_whose_mapping_reads_the_table_elsewhere_is_refused(t
     assert checkin(tmp_path).is_file()  # benefit_checkins is not mapped: its contract folder is read
 
 
+def test_a_missing_source_directory_is_not_created(tmp_path):
+    with pytest.raises(CheckInError, match="does not exist, so nothing is recorded"):
+        checkin(tmp_path / "nowhere")
+    assert not (tmp_path / "nowhere").exists()
+
+
 # --------------------------------------------------------------------------- ingestion
 
 
