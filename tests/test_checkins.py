@@ -330,6 +330,27 @@ def test_a_hand_measured_kpi_says_who_recorded_it(checked_in):
     assert query(warehouse, "SELECT status FROM marts.fct_benefit_status WHERE benefit_id = 'BB6'") == [("off_track",)]
 
 
+def test_the_benefit_page_shows_the_check_in_beside_the_status(checked_in, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP, open_page
+
+    _, warehouse = checked_in
+    monkeypatch.setenv("BRW_WAREHOUSE", str(warehouse))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    open_page(at, "benefit")
+    at.selectbox(key="benefit_pick").set_value("BB6").run()
+    assert not at.exception
+    [flag] = [w.value for w in at.warning if "Owner says" in w.value]
+    assert "Owner says on track" in flag and "measured off track" in flag and "owner more optimistic" in flag
+    assert "Owner's check-in for March 2026: On track" in flag.replace("\\", "")
+    [history] = [d.value for d in at.dataframe if "confidence_label" in d.value.columns]
+    assert len(history) == 1 and history["confidence_label"].iloc[0] == "On track"
+    # KG is measured by hand: who recorded its latest value, and the evidence
+    assert any("KG is measured by hand" in c.value.replace("\\", "") and "hal.hughes" in c.value.replace("\\", "")
+               for c in at.caption)
+
+
 def test_a_later_checkin_supersedes_and_rebuilds_only_what_reads_checkins(checked_in):
     from pipelines.cli import main
     from pipelines.plan import plan_run
