@@ -367,3 +367,65 @@ def test_a_later_checkin_supersedes_and_rebuilds_only_what_reads_checkins(checke
         FROM marts.fct_benefit_checkin WHERE benefit_id = 'BB6'""") == [
         ("off_track", "Revised: the survey confirms it.", 1, False, None)]
     assert query(warehouse, "SELECT count(*) FROM raw.benefit_checkins WHERE benefit_id = 'BB6'") == [(2,)]
+
+
+# --------------------------------------------------------------------------- the check-in page (issue 15)
+
+
+def test_an_owner_checks_in_on_the_page_and_the_files_wait_for_the_pipeline(checked_in, monkeypatch, tmp_path):
+    """Dan Doyle, signed in as the benefit owner of BB5 and BB6, sends March's commentary on BB6
+    and a measurement of its hand-measured KPI (KG) from the check-in page: two new landing files
+    with his email and the time, on the audit trail; the warehouse is not touched. BB5's KPI
+    arrives from a system: no measurement form for it."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboards import audit
+    from tests.conftest import APP, open_page
+    from tests.test_access import AUTH_SECRETS
+
+    source, warehouse = checked_in
+    (tmp_path / "access.yml").write_text(
+        "grants:\n  - email: dan.doyle@example.org\n    role: benefit_owner\n    benefit_owner: Dan Doyle\n")
+    for name, value in {"BRW_WAREHOUSE": warehouse, "BRW_SOURCE_DIR": source, "BRW_ACCESS": tmp_path / "access.yml",
+                        "BRW_ACCESS_LOG": tmp_path / "log"}.items():
+        monkeypatch.setenv(name, str(value))
+    before = {p.name for p in source.rglob("*.csv")}
+    warehouse_bytes = warehouse.read_bytes()
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = AUTH_SECRETS
+    at.user = {"is_logged_in": True, "email": "dan.doyle@example.org", "name": "Dan Doyle"}
+    open_page(at.run(), "check-in")
+    assert not at.exception
+    picker = at.selectbox(key="checkin_benefit")
+    assert [o.split(" · ")[0] for o in picker.options] == ["BB5", "BB6"]
+
+    picker.set_value("BB5").run()  # Days to pay (KB) arrives from the ERP: no measurement form
+    assert any("arrives from" in i.value and "only a KPI measured by hand" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label == "Record measurement"]
+
+    at.selectbox(key="checkin_benefit").set_value("BB6").run()
+    assert at.selectbox(key="checkin_month").value == date(2026, 3, 1)  # the evaluation month first
+    at.radio(key="checkin_confidence").set_value("at_risk")
+    at.text_area(key="checkin_commentary_text").input("Uptake slower after the app change.\nFix in April.")
+    next(b for b in at.button if b.label == "Send check-in").click().run()
+    assert not at.exception and any("Check-in for March 2026 written" in s.value for s in at.success)
+
+    at.number_input(key="checkin_value").set_value(61.5)
+    at.text_input(key="checkin_evidence").input("Survey of 140 users")
+    next(b for b in at.button if b.label == "Record measurement").click().run()
+    assert not at.exception and any("Measurement written" in s.value for s in at.success)
+
+    new = sorted(p for p in source.rglob("*.csv") if p.name not in before)
+    assert [p.parent.name for p in new] == ["benefit_checkins", "kpi_measurements"]
+    [checkin] = rows_of(new[0])
+    assert (checkin["benefit_id"], checkin["period_month"], checkin["confidence"], checkin["recorded_by"]) == (
+        "BB6", "2026-03-01", "at_risk", "dan.doyle@example.org")
+    assert checkin["commentary"] == "Uptake slower after the app change.\nFix in April."
+    [value] = rows_of(new[1])
+    assert (value["kpi_id"], float(value["value"]), value["evidence"], value["recorded_by"]) == (
+        "KG", 61.5, "Survey of 140 users", "dan.doyle@example.org")
+    assert value["measured_on"] == date.today().isoformat()
+    assert warehouse.read_bytes() == warehouse_bytes  # nothing the owner writes changes the warehouse
+    events = audit.read_events(kinds=("check_in",))
+    assert sorted(events["email"]) == ["dan.doyle@example.org"] * 2
+    assert {'"kind": "commentary"' in d or '"kind": "measurement"' in d for d in events["detail"]} == {True}
