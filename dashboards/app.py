@@ -246,7 +246,10 @@ def signed_in_principal() -> access.Principal:
             st.session_state["_audit_denied"] = email
         gate(partial(no_access_page, email, reason))
     if st.session_state.get("_audit_signed_in") != principal.email:
-        audit.record("sign_in", principal)
+        # a sign-in is one ID token (its iat): a new browser tab or a reload opens a new session
+        # with the same identity cookie, which is not a new sign-in
+        if audit.first_sight(("sign_in", principal.email, user.get("iat") or id(st.session_state))):
+            audit.record("sign_in", principal, detail={"signed_in_at": user.get("iat")} if user.get("iat") else None)
         st.session_state["_audit_signed_in"] = principal.email
     return principal
 

@@ -95,7 +95,16 @@ def render() -> None:
     if loaded.empty:
         st.caption("None loaded yet for this benefit.")
     else:
-        common.table(loaded, "check-ins", f"checkins_{benefit_id}.csv")
+        shown = loaded[["period_month", "confidence_label", "measured_status_label", "disagreement_note",
+                        "commentary", "recorded_at"]]
+        common.table(loaded, "check-ins", f"checkins_{benefit_id}.csv", shown=shown, column_config={
+            "period_month": st.column_config.DateColumn("Month", format="MMM YYYY", width=80),
+            "confidence_label": st.column_config.TextColumn("You said", width=80),
+            "measured_status_label": st.column_config.TextColumn("Measured", width=90),
+            "disagreement_note": st.column_config.TextColumn("Disagreement", width=230),
+            "commentary": st.column_config.TextColumn("Commentary", width="large"),
+            "recorded_at": st.column_config.DatetimeColumn("Sent", format="D MMM YYYY HH:mm", width=130),
+        })
 
 
 def _commentary_form(principal: access.Principal, b: pd.Series) -> None:
@@ -108,7 +117,9 @@ def _commentary_form(principal: access.Principal, b: pd.Series) -> None:
         commentary = st.text_area("Commentary", key="checkin_commentary_text", max_chars=2000,
                                   placeholder="What is driving the numbers, what you are doing about it")
         sent = st.form_submit_button("Send check-in", type="primary")
-    st.caption(f"Measured status in {pd.Timestamp(b['evaluation_month']):%B %Y}: **{b['status_label']}**.")
+    said = (f" Your check-in on the board for it: **{b['owner_confidence_label']}**."
+            if pd.notna(b["owner_confidence_label"]) else "")
+    st.caption(f"Measured status in {pd.Timestamp(b['evaluation_month']):%B %Y}: **{b['status_label']}**.{said}")
     if not sent:
         return
     if _owned(principal, str(b["benefit_id"])) is None:  # server-side, whatever the widgets said
