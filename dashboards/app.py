@@ -24,6 +24,7 @@ they, answer at every URL (a board pack link included).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlparse
@@ -249,7 +250,9 @@ def signed_in_principal() -> access.Principal:
         # a sign-in is one ID token (its iat): a new browser tab or a reload opens a new session
         # with the same identity cookie, which is not a new sign-in
         if audit.first_sight(("sign_in", principal.email, user.get("iat") or id(st.session_state))):
-            audit.record("sign_in", principal, detail={"signed_in_at": user.get("iat")} if user.get("iat") else None)
+            issued = user.get("iat")
+            audit.record("sign_in", principal, detail={"id_token_issued_at": datetime.fromtimestamp(
+                int(issued), UTC).isoformat()} if isinstance(issued, (int, float)) else None)
         st.session_state["_audit_signed_in"] = principal.email
     return principal
 

@@ -98,12 +98,12 @@ def render() -> None:
         shown = loaded[["period_month", "confidence_label", "measured_status_label", "disagreement_note",
                         "commentary", "recorded_at"]]
         common.table(loaded, "check-ins", f"checkins_{benefit_id}.csv", shown=shown, column_config={
-            "period_month": st.column_config.DateColumn("Month", format="MMM YYYY", width=80),
-            "confidence_label": st.column_config.TextColumn("You said", width=80),
-            "measured_status_label": st.column_config.TextColumn("Measured", width=90),
-            "disagreement_note": st.column_config.TextColumn("Disagreement", width=230),
-            "commentary": st.column_config.TextColumn("Commentary", width="large"),
-            "recorded_at": st.column_config.DatetimeColumn("Sent", format="D MMM YYYY HH:mm", width=130),
+            "period_month": st.column_config.DateColumn("Month", format="MMM YYYY", width=75),
+            "confidence_label": st.column_config.TextColumn("You said", width=75),
+            "measured_status_label": st.column_config.TextColumn("Measured", width=85),
+            "disagreement_note": st.column_config.TextColumn("Disagreement", width=250),
+            "commentary": st.column_config.TextColumn("Commentary", width=280),
+            "recorded_at": st.column_config.DatetimeColumn("Sent", format="D MMM YYYY HH:mm", width=125),
         })
 
 
