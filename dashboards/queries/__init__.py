@@ -109,9 +109,14 @@ class Catalog:
             raise
         self._scopes: dict[str, str] = {}
         self._scope_lock = threading.Lock()
+        self._cursor_lock = threading.Lock()  # held while a cursor is made (microseconds), not while it runs
+
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._cursor_lock:  # the parent connection's cursor list is not thread-safe
+            return self.conn.cursor()
 
     def cursor(self, principal: Principal) -> duckdb.DuckDBPyConnection:
-        cur = self.conn.cursor()
+        cur = self._new_cursor()
         cur.execute(f"USE {'wh' if principal.full_access else self._scope(principal)}")
         return cur
 
@@ -125,7 +130,7 @@ class Catalog:
             return self._scopes[key]
 
     def _build_scope(self, name: str, principal: Principal) -> None:
-        c = self.conn.cursor()
+        c = self._new_cursor()
         c.execute(f"ATTACH ':memory:' AS {name}")
         portfolios = _sql_list(principal.portfolios)
         owners = _sql_list(sorted({n.strip().lower() for n in principal.owner_names}))
@@ -160,6 +165,10 @@ class Catalog:
 
     @staticmethod
     def _row_filter(name: str, schema: str, table: str, columns: list[str], portfolios: str) -> str:
+        if {"object_kind", "object_id"} <= set(columns):  # one row per benefit, project or KPI (board state)
+            return (f"CASE object_kind WHEN 'benefit' THEN object_id IN (SELECT benefit_id FROM {name}.main.scope_benefits)"
+                    f" WHEN 'project' THEN object_id IN (SELECT project_id FROM {name}.main.scope_projects)"
+                    f" WHEN 'kpi' THEN object_id IN (SELECT kpi_id FROM {name}.main.scope_kpis) ELSE FALSE END")
         if "benefit_id" in columns:
             return f"benefit_id IN (SELECT benefit_id FROM {name}.main.scope_benefits)"
         if "project_id" in columns:
