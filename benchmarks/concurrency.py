@@ -317,8 +317,9 @@ def run_sessions(warehouse: Path, sessions: list[tuple[Grant, object]], recordin
                  max_seconds: float = 1800.0) -> Outcome:
     """Run the sessions at once, one thread each, round after round (a barrier between rounds), until
     `min_rounds` rounds are done and, with a publisher, it has finished and a round has started after
-    its last publish. `think`: a session pauses a random 0 to 2 × `think` seconds after each page
-    (a user reading it); 0: the next page at once. `scopes` (session -> allowed benefit ids): frames
+    its last publish. `think`: a session waits a random 0 to 2 × `think` seconds before its first
+    page of a round and after each page (a user reading it); 0: every session starts each round in
+    the same instant and asks for its next page at once. `scopes` (session -> allowed benefit ids): frames
     are checked against them."""
     from dashboards import access, queries
 
@@ -381,6 +382,8 @@ def run_sessions(warehouse: Path, sessions: list[tuple[Grant, object]], recordin
                     return
                 r, kind = state["round"], state["kind"]
                 fetch = queries.read if kind == "uncached" else queries.query
+                if think:  # people do not all open the first page in the same instant
+                    time.sleep(pause.uniform(0, 2 * think))
                 for page, page_queries in rec.queries.items():
                     if kind == "uncached":  # a page's repeated queries are cache hits even in the server
                         page_queries = list(dict.fromkeys(page_queries))
@@ -544,7 +547,7 @@ def run_tier(tier: str, n_sessions: int, min_rounds: int, workdir: Path, log, th
             drop.unlink(missing_ok=True)
         if outcome.run_returncode != 0:
             raise RuntimeError(f"brw run during the benchmark failed:\n{outcome.run_output[-3000:]}")
-        variants.append(summarise(outcome))
+        variants.append({**summarise(outcome), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
     render = {page: {"cold": [r.render_cold_s[page] for r in recordings.values() if page in r.render_cold_s],
                      "warm": [r.render_warm_s[page] for r in recordings.values() if page in r.render_warm_s]}
               for page in dict.fromkeys(p for r in recordings.values() for p in r.render_cold_s)}
@@ -598,10 +601,11 @@ def tier_report(r: dict) -> list[str]:
         lines[-1] += (" Pages that raised while recording, so not measured: "
                       + "; ".join(f"`{f}`" for f in r["failed_pages"]) + ".")
     for c in r["variants"]:
-        pause = "no pause between pages" if not c["think"] else f"a pause of 0–{2 * c['think']:g} s after each page"
+        pause = ("no pause: every round starts in the same instant, each next page at once" if not c["think"] else
+                 f"a pause of 0–{2 * c['think']:g} s before the first page of a round and after each page")
         lines += [
             "",
-            f"**{r['sessions']} sessions, {pause}**: {c['rounds']} rounds "
+            f"**{r['sessions']} sessions, {pause}** ({c.get('date', r['date'])}): {c['rounds']} rounds "
             f"({', '.join(KINDS)} in turn), {c['page_loads']:,} page loads in "
             f"{c['wall_s']:.1f} s; the `brw run` took {c['run_seconds']:.1f} s (exit {c['run_returncode']}); "
             f"this process used {c['cpu_s'] / c['wall_s']:.2f} cores; machine load average {c['load'][0]:.1f} → "
@@ -713,7 +717,13 @@ def main(argv: list[str] | None = None) -> int:
     for tier in args.tiers.split(","):
         result = run_tier(tier, args.sessions, args.rounds, Path(args.workdir), log,
                           thinks=tuple(float(t) for t in args.think.split(",")))
-        (Path(args.workdir) / tier / "concurrency.json").write_text(json.dumps(result, indent=1, default=str))
+        saved = Path(args.workdir) / tier / "concurrency.json"
+        if saved.exists():  # the load models not run this time stay as they were measured
+            previous = json.loads(saved.read_text())
+            ran = {c["think"] for c in result["variants"]}
+            kept = [{"date": previous.get("date"), **c} for c in previous.get("variants", []) if c["think"] not in ran]
+            result["variants"] = sorted(kept + result["variants"], key=lambda c: c["think"])
+        saved.write_text(json.dumps(result, indent=1, default=str))
         results.append(result)
         write_section([result], Path(args.out))
         log(f"[{tier}] done: " + "\n".join(tier_report(result)))
