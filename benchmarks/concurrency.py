@@ -539,7 +539,7 @@ def run_tier(tier: str, n_sessions: int, min_rounds: int, workdir: Path, log, th
         drop = bench.daily_drop(source, warehouse)
         run = Publisher(bench.python("-m", "pipelines.cli", "run", "--source", str(source), "--warehouse",
                                      str(warehouse), "--as-of", bench.NEXT_DAY), env=environment())
-        log(f"[{tier}] {n_sessions} sessions at once (pause after each page 0-{2 * think:g} s) while brw run publishes")
+        log(f"[{tier}] {n_sessions} sessions at once (pauses of 0-{2 * think:g} s) while brw run publishes")
         try:
             outcome = run_sessions(warehouse, sessions, recordings, min_rounds=min_rounds, publisher=run,
                                    scopes=scopes, think=think)
@@ -608,8 +608,9 @@ def tier_report(r: dict) -> list[str]:
             f"**{r['sessions']} sessions, {pause}** ({c.get('date', r['date'])}): {c['rounds']} rounds "
             f"({', '.join(KINDS)} in turn), {c['page_loads']:,} page loads in "
             f"{c['wall_s']:.1f} s; the `brw run` took {c['run_seconds']:.1f} s (exit {c['run_returncode']}); "
-            f"this process used {c['cpu_s'] / c['wall_s']:.2f} cores; machine load average {c['load'][0]:.1f} → "
-            f"{c['load'][1]:.1f} (other work shares the 2 cores). New read copies published during the run: "
+            f"the sessions' process used {c['cpu_s'] / c['wall_s']:.2f} cores; load average {c['load'][0]:.1f} → "
+            f"{c['load'][1]:.1f} (runnable threads: the sessions, the run and the other work on this shared "
+            f"machine). New read copies published during the run: "
             f"{c['publishes']}; Catalog swaps: {c['swaps']}. Errors: **{len(c['errors'])}**. Benefit ids outside "
             f"a session's scope: **{c['scope_violations']}**.",
             "",
@@ -705,6 +706,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", default="0,2", help="comma separated: mean pause after each page, seconds "
                         "(0: the next page at once); one run of the sessions (and one `brw run`) each")
     parser.add_argument("--workdir", default=str(REPO / "benchmarks" / "data"))
+    parser.add_argument("--report-only", action="store_true",
+                        help="only rewrite the section from each tier's last concurrency.json")
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "results.md"))
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -713,6 +716,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.monotonic() - started:7.1f}s] {message}", flush=True)
 
     sys.path.insert(0, str(REPO))
+    if args.report_only:
+        write_section([json.loads((Path(args.workdir) / t / "concurrency.json").read_text())
+                       for t in args.tiers.split(",")], Path(args.out))
+        return 0
     results = []
     for tier in args.tiers.split(","):
         result = run_tier(tier, args.sessions, args.rounds, Path(args.workdir), log,
