@@ -245,6 +245,7 @@ class Sample:
     error: str | None = None
     during_run: bool = False  # started while the publishing `brw run` was running
     after_publish: bool = False  # started after the new copy was published
+    began: float = 0.0  # seconds since the sessions started
 
 
 @dataclass
@@ -259,6 +260,7 @@ class Outcome:
     outside: dict[int, set[str]]  # benefit ids a session read that its scope does not allow
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average at the start and the end
     think: float = 0.0
+    published_at: list[float] = field(default_factory=list)  # seconds since the sessions started
     run_seconds: float | None = None
     run_output: str = ""
     run_returncode: int | None = None
@@ -406,7 +408,7 @@ def run_sessions(warehouse: Path, sessions: list[tuple[Grant, object]], recordin
                     seconds = time.perf_counter() - t0
                     with lock:
                         samples.append(Sample(i, grant.label, page, r, kind, seconds, len(page_queries), error,
-                                              during, after and began > publishes[0]))
+                                              during, after and began > publishes[0], began - started))
                     if think:
                         time.sleep(pause.uniform(0, 2 * think))
 
@@ -428,7 +430,7 @@ def run_sessions(warehouse: Path, sessions: list[tuple[Grant, object]], recordin
             publisher.stop()
     wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
     outcome = Outcome(samples, state["round"] + 1, wall, cpu, len(publishes), swaps[0], dict(seen), dict(outside),
-                      load=(load0, os.getloadavg()[0]), think=think)
+                      load=(load0, os.getloadavg()[0]), think=think, published_at=[t - started for t in publishes])
     if publisher is not None:
         outcome.run_returncode, outcome.run_output = publisher.returncode, publisher.output
         if publisher.finished is not None:
@@ -472,6 +474,10 @@ def summarise(outcome: Outcome) -> dict:
         "publishes": outcome.publishes, "swaps": outcome.swaps,
         "run_seconds": outcome.run_seconds, "run_returncode": outcome.run_returncode,
         "scope_violations": sum(len(v) for v in outcome.outside.values()),
+        # every page load: page, kind, round, ms, began (s), scoped session; and when copies were published
+        "samples": [(s.page, s.kind, s.round, round(s.seconds * 1000, 1), round(s.began, 2),
+                     not s.grant.startswith(("board", "analyst"))) for s in outcome.samples],
+        "published_at": [round(t, 2) for t in outcome.published_at],
     }
 
 
