@@ -178,7 +178,7 @@ def load_policy(path: str | Path | None = None) -> AccessPolicy:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise AccessFileError(f"{path}: no access file, so nobody is granted access (see README, Sign-in)") from None
+        raise AccessFileError(f"{path}: no access file, so nobody is granted access (see README, 'Sign-in and roles')") from None
     except OSError as exc:
         raise AccessFileError(f"{path}: cannot be read ({exc.strerror})") from None
     try:

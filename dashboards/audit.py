@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,23 @@ def record(kind: str, principal: Principal | None, *, email: str | None = None, 
     finally:
         os.close(fd)
     return path
+
+
+_seen: OrderedDict = OrderedDict()  # events already recorded by this process (bounded)
+_seen_lock = threading.Lock()
+SEEN_LIMIT = 10_000
+
+
+def first_sight(key: tuple) -> bool:
+    """True the first time this process sees `key` (e.g. one sign-in: email and ID-token time),
+    so that an event seen by many sessions is recorded once."""
+    with _seen_lock:
+        if key in _seen:
+            return False
+        _seen[key] = True
+        if len(_seen) > SEEN_LIMIT:
+            _seen.popitem(last=False)
+        return True
 
 
 def record_page_view(principal: Principal, page_key: str, query_params: dict | None = None) -> None:

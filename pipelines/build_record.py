@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.fingerprints import LANDING_SOURCE, hash_parts
+from pipelines.fingerprints import LANDING_SOURCE, LANDING_SOURCES, hash_parts
 from pipelines.load.contract import SOURCES
 from pipelines.settings import DBT_PROJECT_DIR
 
@@ -59,7 +59,8 @@ REPORT_INPUTS = {
     "benefit_alerts": ("marts/dim_benefit", "marts/dim_project", "marts/fct_benefit_status",
                        "marts/fct_project_health", "snapshots/snap_benefits"),
     "board_pack": ("marts/dim_benefit", "marts/dim_project", "marts/fct_benefit_status",
-                   "marts/fct_portfolio_monthly", "marts/fct_project_health"),
+                   "marts/fct_portfolio_monthly", "marts/fct_project_health",
+                   "marts/fct_benefit_checkin"),  # the owners' check-ins: not downstream of the statuses
 }
 
 
@@ -107,10 +108,20 @@ def raw_versions(conn: duckdb.DuckDBPyConnection, record: dict[str, str]) -> dic
     """{source: what raw.<source> holds now}: its recorded fingerprint; for the landing folder
     with the content of every file loaded (audit.loaded_files)."""
     versions = {s.name: record.get(f"source:{s.name}", "") for s in SOURCES}
+    # each loaded file belongs to the landing source whose load audited it (the KPI folder when
+    # none did: warehouses from before there were two landing folders)
     files = conn.execute(
-        "SELECT source_file, content_hash FROM audit.loaded_files ORDER BY source_file"
+        f"""SELECT f.source_file, f.content_hash, coalesce(a.source, '{LANDING_SOURCE.name}')
+            FROM audit.loaded_files AS f
+            LEFT JOIN (SELECT source_file, any_value(source) AS source FROM audit.load_audit
+                       WHERE source IN ({", ".join(f"'{s.name}'" for s in LANDING_SOURCES)}) GROUP BY source_file) AS a
+                ON a.source_file = f.source_file
+            ORDER BY f.source_file"""
     ).fetchall() if _exists(conn, "audit.loaded_files") else []
-    versions[LANDING_SOURCE.name] = hash_parts([versions[LANDING_SOURCE.name], *(x for row in files for x in row)])
+    for source in LANDING_SOURCES:
+        versions[source.name] = hash_parts(
+            [versions[source.name], *(x for name, digest, owner in files if owner == source.name for x in (name, digest))]
+        )
     return versions
 
 

@@ -5,8 +5,8 @@ them with the current ones (pipelines.plan).
 
 - A source: its file's bytes (a mapped table: its mapping and its input files), the ingestion
   code, and the fingerprints of the sources its references are checked against (a changed
-  `benefits.csv` changes what `benefit_plan.csv` quarantines). The KPI landing folder: only how
-  it is read; which files were loaded, with their size and mtime, is in `audit.loaded_files`
+  `benefits.csv` changes what `benefit_plan.csv` quarantines). A landing folder (KPI
+  measurements, owner check-ins): only how it is read; which files were loaded, with their size and mtime, is in `audit.loaded_files`
   (`unloaded_files`).
 - The code: every file of the pipelines package (modules, templates, the stylesheet) belongs to
   the part whose outputs it shapes (CODE_PARTS), to none (NOT_OUTPUT_CODE: how runs start, the
@@ -25,7 +25,8 @@ from pipelines.load.contract import SOURCES, Source
 from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, links_out_allowed
 
 PIPELINES_DIR = REPO_ROOT / "pipelines"
-LANDING_SOURCE = next(s for s in SOURCES if s.landing_folder)
+LANDING_SOURCES = tuple(s for s in SOURCES if s.landing_folder)  # KPI measurements, owner check-ins
+LANDING_SOURCE = LANDING_SOURCES[0]  # the KPI landing folder (kpi_measurements)
 
 # What a change of a file of pipelines/ rebuilds, by its path there (a folder ends with "/"):
 CODE_PARTS: dict[str, tuple[str, ...]] = {
@@ -137,20 +138,21 @@ def source_fingerprints(source_dir: Path, mapping=None, load_code: str | None = 
     return out
 
 
-def landing_signatures_by_path(source_dir: Path, mapping=None) -> dict[str, list[int]]:
-    """{path in the source directory: [size, mtime_ns]} of the KPI landing files that can be
-    loaded (contract folder or mapped input; a link out of the source directory is never loaded)."""
+def landing_signatures_by_path(source_dir: Path, mapping=None, source: Source = LANDING_SOURCE) -> dict[str, list[int]]:
+    """{path in the source directory: [size, mtime_ns]} of the landing files of `source` (the KPI
+    landing folder unless given) that can be loaded (contract folder or mapped input; a link out
+    of the source directory is never loaded)."""
     from pipelines.load import landing_signatures
 
     source_dir = Path(source_dir)
-    table_map = mapping.table(LANDING_SOURCE.name) if mapping is not None else None
+    table_map = mapping.table(source.name) if mapping is not None else None
     if table_map is not None:
         from pipelines.mapping import input_signatures
 
-        current = {} if table_map.absent else input_signatures(source_dir, LANDING_SOURCE.name, table_map)
+        current = {} if table_map.absent else input_signatures(source_dir, source.name, table_map)
     else:
-        folder = source_dir / LANDING_SOURCE.path
-        current = {f"{LANDING_SOURCE.path}/{name}": sig for name, sig in landing_signatures(folder).items()}
+        folder = source_dir / source.path
+        current = {f"{source.path}/{name}": sig for name, sig in landing_signatures(folder).items()}
     if links_out_allowed():
         return current
     inside = source_dir.resolve()

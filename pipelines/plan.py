@@ -1,7 +1,7 @@
 """What a `brw run` has to rebuild, from what every run recorded (pipelines.build_record).
 
 - A source whose fingerprint differs from the one its last load recorded (its file, its mapping,
-  the ingestion code, a source it references), or a KPI landing file whose size or mtime differs
+  the ingestion code, a source it references), or a landing file whose size or mtime differs
   from when it was loaded (audit.loaded_files): loaded again, with everything downstream.
 - A source loaded by a run that did not then build every dbt model downstream of it (a partial
   selection in the Dagster UI): those models and their dependants.
@@ -31,7 +31,7 @@ from dagster import AssetKey
 
 from pipelines import build_record as rec
 from pipelines.fingerprints import (
-    LANDING_SOURCE,
+    LANDING_SOURCES,
     code_fingerprints,
     dbt_project_fingerprint,
     dbt_vars_fingerprint,
@@ -177,18 +177,18 @@ def plan_run(warehouse: Path, source_dir: Path, as_of: date, everything: bool = 
     plan, code = RunPlan(False, [], last_run_id=last_run), code_fingerprints()
     current = source_fingerprints(source_dir, mapping, code["load"])
     changed = [s.name for s in SOURCES if record.get(f"source:{s.name}") != current[s.name][1]]
-    unloaded = unloaded_files(landing_signatures_by_path(source_dir, mapping), loaded)
-    if unloaded and LANDING_SOURCE.name not in changed:
-        changed.append(LANDING_SOURCE.name)
+    unloaded = {s.name: files for s in LANDING_SOURCES
+                if (files := unloaded_files(landing_signatures_by_path(source_dir, mapping, s), loaded))}
+    changed += [name for name in unloaded if name not in changed]
     plan.changed_sources = [s.name for s in SOURCES if s.name in changed]
     if record.get("load_code") not in (None, code["load"]):
         plan.reasons.append("the ingestion code changed: every source")
     elif changed:
         edited = [s for s in SOURCES if record.get(f"content:{s.name}") != current[s.name][0]
-                  or (s.landing_folder and unloaded)]
+                  or s.name in unloaded]
         rechecked = [s for s in SOURCES if s.name in changed and s not in edited]
         if edited:
-            counts = {LANDING_SOURCE.name: f" ({len(unloaded)} new or changed files)"} if unloaded else {}
+            counts = {name: f" ({len(files)} new or changed files)" for name, files in unloaded.items()}
             plan.reasons.append("changed since the last run: "
                                 + ", ".join(source_label(s, mapping) + counts.get(s.name, "") for s in edited))
         if rechecked:

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from streamlit import config as streamlit_config
 
 from pipelines.dbt_manifest import ensure_manifest
 
@@ -26,6 +27,10 @@ atexit.register(shutil.rmtree, os.environ["BRW_REPORTS_DIR"], ignore_errors=True
 # the dashboard's audit trail (dashboards.audit) of every test session, unless a test sets its own
 os.environ.setdefault("BRW_ACCESS_LOG", tempfile.mkdtemp(prefix="brw-test-access-log-"))
 atexit.register(shutil.rmtree, os.environ["BRW_ACCESS_LOG"], ignore_errors=True)
+# No developer's secrets (a configured .streamlit/secrets.toml, ~/.streamlit/secrets.toml) reach the
+# AppTest runs: without [auth] the app is in local single-user mode; a test that signs in gives
+# AppTest.secrets itself. (`brw dashboard` servers get their own --secrets.files.)
+streamlit_config.set_option("secrets.files", [os.devnull])
 
 
 def fetch_all(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -124,8 +129,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_dashboard(warehouse: Path, port: int, env: dict | None = None, timeout: float = 90.0, **popen):
+def start_dashboard(warehouse: Path, port: int, env: dict | None = None, timeout: float = 90.0,
+                    secrets: Path | None = None, **popen):
     """`brw dashboard` on 127.0.0.1:port in its own process group, once /_stcore/health answers.
+    Sign-in with the `secrets` file, else local single-user mode (whatever secrets the developer has).
     The caller stops it with pipelines.processes.kill_process_group (nothing outlives a test)."""
     import subprocess
     import sys
@@ -136,7 +143,7 @@ def start_dashboard(warehouse: Path, port: int, env: dict | None = None, timeout
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "dashboard", "--warehouse", str(warehouse),
-         "--port", str(port), "--address", "127.0.0.1"],
+         "--port", str(port), "--address", "127.0.0.1", "--secrets", str(secrets or "")],
         env=env or {**os.environ, "BRW_WAREHOUSE": str(warehouse)}, start_new_session=True, **popen,
     )
     deadline = time.monotonic() + timeout

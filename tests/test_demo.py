@@ -57,8 +57,28 @@ def test_demo_loads_every_file_with_only_the_planted_bad_rows_quarantined(demo_w
         ("kpi_measurements/late_feed_2026-11.csv",)
     ]
     # every file: 195,737 measurement rows + 1,773 register rows + 170 monthly exchange rates
+    # + 6 owner check-ins
     assert query(demo_warehouse, "SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM audit.load_audit") == [
-        (197_680, 197_675, 5)
+        (197_686, 197_681, 5)
+    ]
+
+
+def test_demo_owner_check_ins_beside_the_measured_status(demo_warehouse):
+    """seeds/README.md: the watermelon owner says on track while the measures say off track; the
+    owner of the benefit achieved early is more cautious; the eroding benefit's revised check-in
+    wins and agrees; the orphaned benefit's owner agrees with stale (off track in their words)."""
+    assert query(demo_warehouse, """SELECT benefit_id, status, owner_confidence, owner_disagreement, owner_disagreement_note
+        FROM reporting.rpt_benefit_board WHERE owner_confidence IS NOT NULL ORDER BY benefit_id""") == [
+        ("BEN-0001", "eroding", "at_risk", None, None),
+        ("BEN-0004", "stale", "off_track", None, None),
+        ("BEN-0007", "achieved", "at_risk", "owner_more_pessimistic", "Owner says at risk; measured achieved"),
+        ("BEN-0010", "off_track", "on_track", "owner_more_optimistic", "Owner says on track; measured off track"),
+    ]
+    assert query(demo_warehouse, """SELECT superseded_checkins, commentary LIKE 'Revised after the October figures:
+handling time%"refresher"%' FROM marts.fct_benefit_checkin WHERE benefit_id = 'BEN-0001'""") == [(1, True)]
+    assert query(demo_warehouse, "SELECT count(*) FROM marts.fct_benefit_checkin") == [(5,)]
+    assert query(demo_warehouse, "SELECT kpi_id FROM marts.dim_kpi WHERE is_manually_measured ORDER BY 1") == [
+        ("KPI-0010",), ("KPI-0062",)
     ]
 
 

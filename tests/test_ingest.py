@@ -64,6 +64,7 @@ EXPECTED_RAW_ROWS = {
     "raid_log": 2,
     "change_requests": 2,
     "fx_rates": 0,  # optional and absent here (tests/test_fx.py plants its bad rows)
+    "benefit_checkins": 0,  # optional landing folder, absent here (tests/test_checkins.py writes some)
 }
 
 

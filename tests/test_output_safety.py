@@ -18,7 +18,7 @@ import io
 import json
 import re
 import shutil
-from datetime import date
+from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -470,6 +470,10 @@ def test_render_board_pack_escapes_every_text_field():
         "closed_benefits": [benefit], "stale_owners": [{"benefit_owner": evil, "benefits": 1}],
         "watermelons": [project], "benefits_watermelons": [project],
         "rag_matrix": [{"reported_rag": "green", "green": 0, "amber": 0, "red": 1}], "margin": [project],
+        "checkins": [{**benefit, "owner_confidence": "on_track", "owner_confidence_label": evil,
+                      "owner_commentary": evil + "\n" + evil, "owner_checked_in_by": evil,
+                      "owner_checked_in_at": datetime(2026, 4, 2, 9, 0), "owner_disagrees": True,
+                      "owner_disagreement": "owner_more_optimistic", "owner_disagreement_note": evil}],
     }
     doc, figures = render_board_pack(data)
     assert figures == 1

@@ -82,10 +82,11 @@ def test_a_broken_file_fails_its_asset_only_and_keeps_the_warehouse(tiny_run, tm
     assert query(warehouse, "SELECT * EXCLUDE (_run_id, _loaded_at) FROM raw.benefits ORDER BY 1") == before
     assert query(warehouse, "SELECT project_name FROM raw.projects WHERE project_id = 'P2'") == [("Client Portal v2",)]
     assert "the next `brw run` builds again what this one did not" in captured.err
-    # nothing is recorded as built that was not: benefits (and benefit_plan, checked against it) are
-    # still to load; the sources that loaded are recorded, but not their dbt models (dbt did not run)
+    # nothing is recorded as built that was not: benefits (and benefit_plan and benefit_checkins,
+    # checked against it) are still to load; the sources that loaded are recorded, but not their dbt
+    # models (dbt did not run)
     plan = plan_run(warehouse, broken, date(2025, 1, 15))
-    assert plan.changed_sources == ["benefits", "benefit_plan"]
+    assert plan.changed_sources == ["benefits", "benefit_plan", "benefit_checkins"]
     assert plan.unbuilt_sources == ["projects", "financials", "milestones", "status_reports", "raid_log",
                                     "change_requests"]
     assert not plan.as_of_moved and not plan.all_dbt and not plan.dbt_models

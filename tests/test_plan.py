@@ -35,8 +35,8 @@ REPORTING_CURRENCY_MODELS = (
     "fct_project_health_monthly", "int_benefit_monthly_reporting", "int_fx_rates",
 )
 LAYERS = ("intermediate", "marts", "reporting")
-NAMES = ("benefit_plan", "benefits", "change_requests", "financials", "fx_rates", "kpi_definitions",
-         "kpi_measurements", "milestones", "projects", "raid_log", "status_reports")
+NAMES = ("benefit_checkins", "benefit_plan", "benefits", "change_requests", "financials", "fx_rates",
+         "kpi_definitions", "kpi_measurements", "milestones", "projects", "raid_log", "status_reports")
 STAGING = {f"staging/stg_{name}" for name in NAMES}
 RAW = {f"raw/{name}" for name in NAMES}
 REPORTS = {"reports/benefit_alerts", "reports/board_pack", "publish/warehouse_read_copy"}
@@ -107,10 +107,11 @@ def test_a_changed_file_rebuilds_it_and_what_depends_on_it(built, graph, tmp_pat
     path = changed / "benefits.csv"
     path.write_text(path.read_text() + "\n")  # same rows, new bytes
     plan = plan_run(warehouse, changed, AS_OF)
-    # benefit_plan's rows reference benefits: validated again
-    assert (plan.everything, plan.changed_sources, plan.as_of_moved) == (False, ["benefits", "benefit_plan"], False)
+    # benefit_plan's rows and the owners' check-ins reference benefits: validated again
+    assert (plan.everything, plan.changed_sources, plan.as_of_moved) == (
+        False, ["benefits", "benefit_plan", "benefit_checkins"], False)
     assert plan.reasons == ["changed since the last run: benefits.csv",
-                            "checked again against the sources they reference: benefit_plan.csv"]
+                            "checked again against the sources they reference: benefit_plan.csv, benefit_checkins/"]
     everything, selected = graph
     assert everything - selected(plan) == {
         "raw/projects", "raw/kpi_definitions", "raw/kpi_measurements", "raw/financials", "raw/milestones",

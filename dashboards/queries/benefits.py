@@ -1,6 +1,7 @@
 """Queries of the benefit pages (overview, benefit detail): the benefit board rows
 (reporting.rpt_benefit_board), the portfolio trend (reporting.rpt_portfolio_month) and one
-benefit's history (marts.fct_benefit_monthly, marts.fct_benefit_versions)."""
+benefit's history (marts.fct_benefit_monthly, marts.fct_benefit_versions) and its owner's
+check-ins (marts.fct_benefit_checkin)."""
 
 from __future__ import annotations
 
@@ -184,7 +185,8 @@ def benefit(benefit_id: str) -> pd.DataFrame:
     return query(
         f"""SELECT r.*, b.direction, b.baseline_value, b.baseline_source, b.target_value, b.profile,
                b.attribution_pct, b.value_per_unit, b.realization_start, b.target_month,
-               k.frequency, k.evaluation_month_last_measured_on
+               k.frequency, k.evaluation_month_last_measured_on, k.is_manually_measured,
+               k.last_manual_measured_on, k.last_manual_value, k.last_manual_recorded_by, k.last_manual_evidence
         FROM {BENEFIT_BOARD} r JOIN marts.dim_benefit b USING (benefit_id) JOIN marts.dim_kpi k ON k.kpi_id = r.kpi_id
         WHERE r.benefit_id = ?""",
         (benefit_id,),
@@ -207,5 +209,16 @@ def rebaselining_history(benefit_id: str) -> pd.DataFrame:
         """SELECT version_number AS version, valid_from, valid_to, baseline_value, baseline_start, baseline_end,
                   target_value, target_date, realization_start, review_until, profile
         FROM marts.fct_benefit_versions WHERE benefit_id = ? ORDER BY version_number""",
+        (benefit_id,),
+    )
+
+
+def benefit_checkins(benefit_id: str) -> pd.DataFrame:
+    """The owner's check-ins on the benefit, one per month (the current one), the latest month
+    first, beside the status measured that month (marts.fct_benefit_checkin)."""
+    return query(
+        """SELECT period_month, confidence_label, measured_status_label, disagreement, disagreement_note,
+                  commentary, recorded_by, recorded_at, superseded_checkins
+        FROM marts.fct_benefit_checkin WHERE benefit_id = ? ORDER BY period_month DESC""",
         (benefit_id,),
     )

@@ -31,13 +31,13 @@ def render() -> None:
     cols = st.columns(max(len(summary), 1))
     for col, row in zip(cols, summary.itertuples()):
         common.metric(col, audit.EVENT_LABELS.get(row.kind, row.kind), f"{row.events:,}", f"{row.users:,} users")
-    shown = events.assign(kind=events["kind"].map(lambda k: audit.EVENT_LABELS.get(k, k)))
+    # on screen: who by email (the name is in the CSV), widths that fit 1400 px with the detail last
+    shown = events.drop(columns="name").assign(kind=events["kind"].map(lambda k: audit.EVENT_LABELS.get(k, k)))
     common.table(events, "access log", "access_log.csv", shown=shown, column_config={
-        "at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm:ss", width=150),
-        "kind": st.column_config.TextColumn("Event", width=110),
-        "email": st.column_config.TextColumn("User", width=190),
-        "name": st.column_config.TextColumn("Name", width=130),
-        "roles": st.column_config.TextColumn("Roles", width=120),
-        "page": st.column_config.TextColumn("Page", width=110),
-        "detail": st.column_config.TextColumn("Detail (page parameters, SQL, check-in)", width="large"),
+        "at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm:ss", width=145),
+        "kind": st.column_config.TextColumn("Event", width=105),
+        "email": st.column_config.TextColumn("User", width=180),
+        "roles": st.column_config.TextColumn("Roles", width=100),
+        "page": st.column_config.TextColumn("Page", width=95),
+        "detail": st.column_config.TextColumn("Detail (page parameters, SQL, check-in)", width=280),
     })

@@ -1,4 +1,5 @@
-"""Benefit detail: one benefit's KPI against baseline, target and ramp, and its parameters."""
+"""Benefit detail: one benefit's KPI against baseline, target and ramp, its owner's check-ins
+beside the measured status, and its parameters."""
 
 from __future__ import annotations
 
@@ -157,6 +158,67 @@ def _incomplete_month_note(b: pd.Series) -> None:
                "the status rest on the months before it.")
 
 
+DISAGREEMENT_WORDS = {"owner_more_optimistic": "owner more optimistic than the measures",
+                      "owner_more_pessimistic": "owner more pessimistic than the measures"}
+
+
+def _owner_checkin(b: pd.Series) -> None:
+    """The owner's check-in for the evaluation month beside the status (rpt_benefit_board), the
+    disagreement flagged: the watermelon test for this benefit."""
+    month = f"{pd.Timestamp(b['evaluation_month']):%B %Y}"
+    if pd.isna(b.get("owner_confidence")):
+        st.caption(f"No check-in from the owner for {month}.")
+        return
+    said = (f"**Owner's check-in for {month}: {md(b['owner_confidence_label'])}** "
+            f"({md(b['owner_checked_in_by'])}, {_day(b['owner_checked_in_at'])})")
+    commentary = b.get("owner_commentary")
+    quoted = ("  \n" + "  \n".join(f"> {md(line)}" for line in str(commentary).splitlines())
+              if pd.notna(commentary) and str(commentary).strip() else "")
+    disagreement = b.get("owner_disagreement")
+    if pd.notna(disagreement):
+        st.warning(f"⚠ **{md(b['owner_disagreement_note'])}** ({DISAGREEMENT_WORDS.get(disagreement, md(disagreement))}).  \n"
+                   + said + quoted)
+    else:
+        agrees = pd.notna(b.get("owner_disagrees")) and not bool(b.get("owner_disagrees"))
+        st.info(said + (" — agrees with the measured status." if agrees else
+                        " — the measured status says nothing about delivery this month." if pd.notna(b.get("status"))
+                        and pd.isna(b.get("owner_disagrees")) else "") + quoted)
+
+
+def _manual_measurement_note(b: pd.Series) -> None:
+    """A KPI measured by hand: who recorded its latest measurement, and the evidence given."""
+    if not b.get("is_manually_measured"):
+        return
+    if pd.isna(b.get("last_manual_measured_on")):
+        st.caption(f"{md(b['kpi_id'])} is measured by hand; no measurement recorded by hand yet.")
+        return
+    evidence = b.get("last_manual_evidence")
+    st.caption(f"{md(b['kpi_id'])} is measured by hand. Latest recorded: {_day(b['last_manual_measured_on'])}, "
+               f"{number(b['last_manual_value'], b['unit'])}, by {md(b['last_manual_recorded_by'])}"
+               + (f"; evidence: {md(evidence)}" if pd.notna(evidence) and str(evidence).strip() else "") + ".")
+
+
+def _checkin_history(benefit_id: str) -> None:
+    checkins = q.benefit_checkins(benefit_id)
+    st.subheader("Owner check-ins")
+    if checkins.empty:
+        st.caption("The owner has not checked in on this benefit yet.")
+        return
+    shown = checkins.assign(disagreement=checkins["disagreement_note"].fillna(""))
+    common.table(checkins, "owner check-ins", f"{benefit_id}_checkins.csv",
+                 shown=shown.drop(columns=["disagreement_note"]), column_config={
+        "period_month": st.column_config.DateColumn("Month", format="MMM YYYY", width=80),
+        "confidence_label": st.column_config.TextColumn("Owner says", width=90),
+        "measured_status_label": st.column_config.TextColumn("Measured", width=100),
+        "disagreement": st.column_config.TextColumn("Disagreement", width="medium"),
+        "commentary": st.column_config.TextColumn("Commentary", width="large"),
+        "recorded_by": st.column_config.TextColumn("Checked in by"),
+        "recorded_at": st.column_config.DatetimeColumn("At", format="D MMM YYYY HH:mm"),
+        "superseded_checkins": st.column_config.NumberColumn("Superseded", format="%d", width=80,
+                                                             help="Earlier check-ins for the month this one replaces"),
+    })
+
+
 def render() -> None:
     st.title("Benefit detail")
     if not common.warehouse_ready():
@@ -195,7 +257,9 @@ def render() -> None:
         unsafe_allow_html=True,
     )
     st.caption(md(queries.vocabulary().status(b["status"]).description))
+    _owner_checkin(b)
     _incomplete_month_note(b)
+    _manual_measurement_note(b)
     cols = st.columns(5)
     cols[0].metric("Trailing realization", pct(b["trailing_realization_pct"]),
                    help="Trailing 3-month realization at the evaluation month")
@@ -231,6 +295,8 @@ def render() -> None:
         ("Last measured", _day(b["last_measured_on"])),
         ("Months since close", count(b["months_since_close"])),
     ])
+
+    _checkin_history(benefit_id)
 
     st.subheader("Rebaselining history")
     if int(b["times_rebaselined"]) == 0:

@@ -20,10 +20,13 @@ import streamlit as st
 from dashboards import access, audit
 from dashboards.formatting import md
 from dashboards.queries import checkins as q
+from dashboards.queries.benefits import benefit_checkins
 from dashboards.views import common
 from pipelines.formatting import MISSING
+from pipelines.load.contract import OWNER_CONFIDENCE
 
-CONFIDENCE = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
+# the owner's words (the contract's benefit_checkins.confidence values), as a reader says them
+CONFIDENCE = {word: word.replace("_", " ").capitalize() for word in OWNER_CONFIDENCE}
 PENDING_NOTE = ("Written to the landing folder; it shows on the board after the next pipeline run "
                 "validates and loads it.")
 
@@ -40,10 +43,10 @@ def _month_options(evaluation_month) -> list[date]:
     return [(first - i).to_timestamp().date() for i in range(3)]
 
 
-def _owned(benefit_id: str) -> pd.Series | None:
+def _owned(principal: access.Principal, benefit_id: str) -> pd.Series | None:
     """The benefit's row if the principal may check in for it, read again on the server when
-    the form is sent (the scoped catalog holds only the owner's benefits)."""
-    mine = q.my_benefits()
+    the form is sent (the scoped catalog holds only the rows they may see; of those, their own)."""
+    mine = q.my_benefits(principal.owner_names)
     row = mine[mine["benefit_id"] == benefit_id]
     return None if row.empty else row.iloc[0]
 
@@ -60,7 +63,7 @@ def render() -> None:
         return
     if not common.warehouse_ready():
         return
-    mine = q.my_benefits()
+    mine = q.my_benefits(principal.owner_names)
     if mine.empty:
         st.info(f"No benefit in the warehouse has {md(' or '.join(principal.owner_names))} as its owner. "
                 "Ask the PMO to check the owner's name in the benefits register and in the access file.")
@@ -87,12 +90,21 @@ def render() -> None:
         st.subheader("Written this session")
         st.caption(PENDING_NOTE)
         st.dataframe(pd.DataFrame(_pending()), hide_index=True, width="stretch")
-    loaded = q.checkins(benefit_id)
+    loaded = benefit_checkins(benefit_id)
     st.subheader("Check-ins on the board")
     if loaded.empty:
         st.caption("None loaded yet for this benefit.")
     else:
-        common.table(loaded, "check-ins", f"checkins_{benefit_id}.csv")
+        shown = loaded[["period_month", "confidence_label", "measured_status_label", "disagreement_note",
+                        "commentary", "recorded_at"]]
+        common.table(loaded, "check-ins", f"checkins_{benefit_id}.csv", shown=shown, column_config={
+            "period_month": st.column_config.DateColumn("Month", format="MMM YYYY", width=75),
+            "confidence_label": st.column_config.TextColumn("You said", width=75),
+            "measured_status_label": st.column_config.TextColumn("Measured", width=85),
+            "disagreement_note": st.column_config.TextColumn("Disagreement", width=250),
+            "commentary": st.column_config.TextColumn("Commentary", width=280),
+            "recorded_at": st.column_config.DatetimeColumn("Sent", format="D MMM YYYY HH:mm", width=125),
+        })
 
 
 def _commentary_form(principal: access.Principal, b: pd.Series) -> None:
@@ -105,10 +117,12 @@ def _commentary_form(principal: access.Principal, b: pd.Series) -> None:
         commentary = st.text_area("Commentary", key="checkin_commentary_text", max_chars=2000,
                                   placeholder="What is driving the numbers, what you are doing about it")
         sent = st.form_submit_button("Send check-in", type="primary")
-    st.caption(f"Measured status in {pd.Timestamp(b['evaluation_month']):%B %Y}: **{b['status_label']}**.")
+    said = (f" Your check-in on the board for it: **{b['owner_confidence_label']}**."
+            if pd.notna(b["owner_confidence_label"]) else "")
+    st.caption(f"Measured status in {pd.Timestamp(b['evaluation_month']):%B %Y}: **{b['status_label']}**.{said}")
     if not sent:
         return
-    if _owned(str(b["benefit_id"])) is None:  # server-side, whatever the widgets said
+    if _owned(principal, str(b["benefit_id"])) is None:  # server-side, whatever the widgets said
         audit.record("denied", principal, page="check-in", detail={"benefit_id": b["benefit_id"]})
         st.error("This benefit is not yours to check in for.")
         return
@@ -154,7 +168,7 @@ def _measurement_form(principal: access.Principal, b: pd.Series) -> None:
     if not evidence.strip():
         st.error("Say where the number comes from (Evidence): the board reads it beside the value.")
         return
-    owned = _owned(str(b["benefit_id"]))
+    owned = _owned(principal, str(b["benefit_id"]))
     if owned is None or not bool(owned["is_manually_measured"]):
         audit.record("denied", principal, page="check-in", detail={"kpi_id": b["kpi_id"]})
         st.error("This KPI is not one of yours to record by hand.")

@@ -34,8 +34,10 @@ def render() -> None:
     over_claimed = q.over_claimed_kpis(f)
 
     cols = st.columns(4)
+    at_stake = int(head["benefits_at_stake"])
     cols[0].metric("Value at stake", money(head["value_at_stake"], _shown(f), compact=True),
-                   delta=f"{count(head['benefits_at_stake'])} benefits needing attention", delta_color="off", delta_arrow="off",
+                   delta=f"{count(at_stake)} {'benefit needs' if at_stake == 1 else 'benefits need'} attention",
+                   delta_color="off", delta_arrow="off",
                    help=f"Planned value the benefits {md(common.in_words(attention_labels, 'or'))} are not realizing: "
                         "planned minus realized to date, plus the rest of their review window at the current "
                         f"3-month trend ({md(_shown(f))})")

@@ -19,6 +19,11 @@
         {%- if entry.tone not in ['red', 'amber', 'green', 'grey'] -%}
             {{ exceptions.raise_compiler_error("var benefit_statuses: tone of status '" ~ entry.key ~ "' is " ~ entry.tone ~ ", not red, amber, green or grey") }}
         {%- endif -%}
+        {%- if entry.get('owner_confidence') is not none
+                and entry.owner_confidence not in owner_confidences() | map(attribute='code') | list -%}
+            {{ exceptions.raise_compiler_error("var benefit_statuses: owner_confidence of status '" ~ entry.key ~ "' is "
+                ~ entry.owner_confidence ~ ", not one of var owner_confidences (" ~ owner_confidences() | map(attribute='code') | join(', ') ~ ") or null") }}
+        {%- endif -%}
         {%- for field in ['key', 'code'] -%}
             {%- if entry[field] in seen[field] -%}
                 {{ exceptions.raise_compiler_error("var benefit_statuses: two statuses have the " ~ field ~ " '" ~ entry[field] ~ "'") }}
@@ -62,4 +67,30 @@
         {%- do codes.append(sql_literal(entry.code)) -%}
     {%- endfor -%}
     ({{ codes | join(', ') if codes else 'null' }})
+{%- endmacro %}
+
+{#- var('owner_confidences'): the words of an owner's check-in, most optimistic first, each with
+    a code and a label. -#}
+{% macro owner_confidences() -%}
+    {%- set levels = var('owner_confidences') -%}
+    {%- for entry in levels -%}
+        {%- if entry.get('code') is none or entry.get('label') is none -%}
+            {{ exceptions.raise_compiler_error("var owner_confidences: entry " ~ entry ~ " needs a code and a label") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(levels) }}
+{%- endmacro %}
+
+{#- The owner confidences as rows (confidence, confidence_label, confidence_rank: 1 = most
+    optimistic) for a CTE. -#}
+{% macro owner_confidence_rows() -%}
+    {%- set rows = [] -%}
+    {%- for entry in owner_confidences() -%}
+        {%- do rows.append({'confidence': entry.code, 'confidence_label': entry.label, 'confidence_rank': loop.index}) -%}
+    {%- endfor -%}
+    {{ literal_rows(rows, [
+        ['confidence', dbt.type_string()],
+        ['confidence_label', dbt.type_string()],
+        ['confidence_rank', dbt.type_int()],
+    ]) }}
 {%- endmacro %}

@@ -108,6 +108,15 @@ QUERIES = {
                cumulative_realized_value, value_at_stake, currency, category
         FROM reporting.rpt_benefit_board WHERE needs_attention
         ORDER BY status_board_order, coalesce(portfolio, ''), benefit_id""",
+    # the owners' check-ins for the evaluation month beside the measured status: disagreements
+    # first (an owner more optimistic than the measures is the watermelon test per benefit)
+    "checkins": """
+        SELECT status, status_label, status_tone, benefit_id, benefit_name, project_id, portfolio, benefit_owner,
+               owner_confidence, owner_confidence_label, owner_commentary, owner_checked_in_by, owner_checked_in_at,
+               owner_disagrees, owner_disagreement, owner_disagreement_note
+        FROM reporting.rpt_benefit_board WHERE owner_confidence IS NOT NULL
+        ORDER BY list_position(['owner_more_optimistic', 'owner_more_pessimistic'], owner_disagreement) NULLS LAST,
+                 status_board_order, coalesce(portfolio, ''), benefit_id""",
     "closed_projects": """
         SELECT project_id, project_name, portfolio, sponsor, actual_close_date, months_since_close, benefits,
                realized_to_date, currency

@@ -60,7 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     dash = sub.add_parser("dashboard", help="serve the Streamlit portfolio board")
     _add_warehouse(dash)
     dash.add_argument("--port", type=int, default=8501)
-    dash.add_argument("--address", default="localhost", help="interface to serve on (0.0.0.0 for the network)")
+    dash.add_argument("--address", help="interface to serve on (default 127.0.0.1; another address, e.g. "
+                                        "0.0.0.0 for the network, needs sign-in configured)")
+    dash.add_argument("--secrets", help="Streamlit secrets file whose [auth] section configures OIDC sign-in "
+                                        "(env BRW_DASHBOARD_SECRETS; default .streamlit/secrets.toml of the repo "
+                                        "when present; without [auth], or given as '': local single-user mode)")
+    dash.add_argument("--access", help="access file granting roles to signed-in users (env BRW_ACCESS; "
+                                       "default access.yml beside the warehouse)")
     return parser
 
 

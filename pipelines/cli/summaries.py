@@ -16,6 +16,7 @@ import sys
 from collections.abc import Mapping
 
 from pipelines import formatting
+from pipelines.load.contract import SOURCES
 from pipelines.settings import Settings
 from pipelines.vocabulary import STATUS_SQL, THRESHOLD_SQL, Vocabulary
 
@@ -30,7 +31,10 @@ LOAD_QUERIES = {  # $1: the run's id
         GROUP BY reason ORDER BY reason""",
     "rejected": """SELECT source_file, detail FROM audit.quarantine WHERE run_id = $1 AND reason = 'rejected_file'
         ORDER BY source_file""",
-    "landing_total": "SELECT count(*) FROM audit.loaded_files",
+    # landing files loaded so far, per landing source (the one whose load audited the file)
+    "landing_total": """SELECT coalesce(a.source, 'kpi_measurements'), count(*) FROM audit.loaded_files f
+        LEFT JOIN (SELECT source_file, any_value(source) AS source FROM audit.load_audit GROUP BY source_file) a
+        USING (source_file) GROUP BY 1""",
 }
 
 BENEFIT_QUERIES = {
@@ -125,20 +129,23 @@ def _write_load(data: dict, out) -> None:
     count = formatting.count
     print("\nLoaded this run (rows):", file=out)
     print(f"  {'file':<48}{'read':>10}{'loaded':>10}{'quarantined':>13}", file=out)
-    landing = [row for row in audit if row[0] == "kpi_measurements"]
+    folders = [s.name for s in SOURCES if s.landing_folder]  # KPI measurements, owner check-ins
     shared = {f for f in (row[1] for row in audit) if sum(1 for row in audit if row[1] == f) > 1}
     for source, source_file, read, loaded, quarantined in audit:
-        if source == "kpi_measurements" and not quarantined:
+        if source in folders and not quarantined:
             continue  # summed below; files with rejected rows are listed one by one
         shown = f"{source_file} → {source}" if source_file in shared else source_file  # one file, two tables
         print(f"  {shown:<48}{count(read):>10}{count(loaded):>10}{count(quarantined):>13}", file=out)
-    if landing:
-        read, loaded, quarantined = (sum(r[i] for r in landing) for i in (2, 3, 4))
-        label = f"kpi_measurements/ ({len(landing)} new files)"
-        print(f"  {label:<48}{count(read):>10}{count(loaded):>10}{count(quarantined):>13}", file=out)
-    skipped = data["landing_total"][0][0] - len(landing)
-    if skipped:
-        print(f"  kpi_measurements/: {skipped} files loaded by earlier runs, not read again", file=out)
+    loaded_before = dict(data["landing_total"])
+    for folder in folders:
+        landing = [row for row in audit if row[0] == folder]
+        if landing:
+            read, loaded, quarantined = (sum(r[i] for r in landing) for i in (2, 3, 4))
+            label = f"{folder}/ ({len(landing)} new files)"
+            print(f"  {label:<48}{count(read):>10}{count(loaded):>10}{count(quarantined):>13}", file=out)
+        skipped = loaded_before.get(folder, 0) - len(landing)
+        if skipped > 0:
+            print(f"  {folder}/: {skipped} files loaded by earlier runs, not read again", file=out)
     if data["reasons"]:
         text = ", ".join(f"{reason} {count(n)}" for reason, n in data["reasons"])
         print(f"Quarantined by reason: {text} (see audit.quarantine)", file=out)

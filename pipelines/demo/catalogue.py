@@ -16,6 +16,11 @@ import numpy as np
 # Contract: file names and headers (SPEC section 2), in order.
 # --------------------------------------------------------------------------------------------
 MEASUREMENT_COLUMNS = ["kpi_id", "measured_on", "value", "recorded_at"]
+# The landing folder benefit_checkins/: owners' monthly confidence and commentary.
+CHECKIN_COLUMNS = ["benefit_id", "period_month", "confidence", "commentary", "recorded_by", "recorded_at"]
+# The system of record of a KPI measured by hand (marts.dim_kpi.is_manually_measured: it starts
+# with "Manual"): its owners record measurements on the dashboard's check-in page.
+MANUAL_SOURCE = "Manual (owner check-in)"
 
 HEADERS: dict[str, list[str]] = {
     "projects.csv": [
@@ -191,7 +196,7 @@ ARCHETYPES: dict[str, list[Archetype]] = {
            ("Improve customer data quality", "Reduce rework from poor data"),
            ("non_financial", "non_cashable"), (4000, 9000), cap=99.5),
         _A("report_hours", "Manual reporting effort", "hours", "sum", "monthly", "decrease",
-           (2200, 5200), (0.3, 0.55), "rel", 0, "Workday timesheets",
+           (2200, 5200), (0.3, 0.55), "rel", 0, MANUAL_SOURCE,  # teams' own monthly returns
            ("Reduce manual reporting effort", "Release analyst time"),
            ("non_cashable",), (38, 55)),
         _A("availability", "Minimum daily platform availability", "%", "min", "daily",
@@ -225,7 +230,7 @@ ARCHETYPES: dict[str, list[Archetype]] = {
            ("Increase touchless invoice processing", "Reduce invoice processing effort"),
            ("non_cashable", "cashable"), (1500, 3000), cap=99.0),
         _A("close_days", "Month-end close duration", "days", "last", "monthly", "decrease",
-           (8, 12), (2, 4), "abs", 1, "Oracle Fusion",
+           (8, 12), (2, 4), "abs", 1, MANUAL_SOURCE,  # the controller's close calendar
            ("Faster month-end close", "Earlier management information"),
            ("non_financial",), None),
         _A("po_cycle", "Purchase order cycle time", "days", "avg", "daily", "decrease", (6, 11),

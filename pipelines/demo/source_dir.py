@@ -17,7 +17,13 @@ from pipelines.demo.measurements import (
 from pipelines.demo.model import GeneratorState
 from pipelines.demo.portfolio import random_benefits, random_project
 from pipelines.demo.stories import plant_story_projects
-from pipelines.demo.writers import fx_rate_tables, portfolio_tables, write_measurement_files, write_tables
+from pipelines.demo.writers import (
+    fx_rate_tables,
+    portfolio_tables,
+    write_checkin_files,
+    write_measurement_files,
+    write_tables,
+)
 from pipelines.settings import SOURCE_AS_OF_FILE
 
 STORY_PROJECTS = 12  # the planted stories are PRJ-0001..PRJ-0012
@@ -66,10 +72,13 @@ def generate_source_dir(out_dir: Path, projects: int = 30, years: int = 7, seed:
     counts.update(write_tables(out_dir, delivery_tables(ctx)))
     say("writing monthly exchange rates (EUR and USD to GBP)")
     counts.update(write_tables(out_dir, fx_rate_tables(ctx, seed)))
+    if stories:
+        say("writing the benefit owners' check-ins")
+        counts.update(write_checkin_files(ctx, out_dir / "benefit_checkins"))
     write_source_as_of(out_dir, end)
     say("done")
     order = list(HEADERS) + ["kpi_measurements", "kpi_measurement_files", "restatement_rows",
-                             "late_feed_rows"]
+                             "late_feed_rows", "benefit_checkins"]
     return {k: counts[k] for k in order if k in counts}
 
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.demo.catalogue import FX_PATHS, HEADERS, MEASUREMENT_COLUMNS
+from pipelines.demo.catalogue import CHECKIN_COLUMNS, FX_PATHS, HEADERS, MEASUREMENT_COLUMNS, STORIES
 from pipelines.demo.cells import bool_cell, iso_cell, money_cell, number_cell
 from pipelines.demo.measurements import Measurements
 from pipelines.demo.model import GeneratorState
@@ -82,6 +82,57 @@ def fx_rate_tables(ctx: GeneratorState, seed: int) -> dict[str, list[list]]:
             rows.append([currency, month_date(m).isoformat(), f"{rate:.4f}"])
             rate = max(0.2, rate + 0.15 * (level - rate) + vol * float(rng.standard_normal()))
     return {"fx_rates.csv": rows}
+
+
+# The owners' check-ins of the demo: (story benefit, months before the evaluation month, day of
+# the month after it that it was recorded, confidence, commentary). The watermelon owner says
+# on track while the measures say off track; the owner of the benefit achieved early is more
+# cautious than the measures; the eroding benefit's owner revises an early "on track" (the
+# later check-in wins); the orphaned benefit's owner knows why nothing is measured.
+DEMO_CHECKINS = (
+    ("watermelon_off_track_benefit", 1, 5, "on_track",
+     "Supplier onboarding is complete; the touchless rate will catch up once the new OCR templates go live."),
+    ("watermelon_off_track_benefit", 0, 4, "on_track",
+     "On track. October volumes were seasonal, no concerns for the year-end target."),
+    ("achieved_early_benefit", 0, 3, "at_risk",
+     "Take-up is strong, but the contact centre expects the winter peak to pull some customers back to the phone."),
+    ("eroding_benefit", 0, 2, "on_track", "Holding steady."),
+    ("eroding_benefit", 0, 6, "at_risk",
+     "Revised after the October figures:\nhandling time has crept back up since the product launch; "
+     "\"refresher\" coaching starts in December, with a review in January."),
+    ("orphaned_benefit", 0, 3, "off_track",
+     "No scores since June: the survey licence lapsed at renewal. Procurement is re-tendering, expected Q1."),
+)
+
+
+def _email(name: str) -> str:
+    return ".".join(name.lower().replace("'", "").split()) + "@example.org"
+
+
+def checkin_rows(ctx: GeneratorState) -> list[list[str]]:
+    """benefit_checkins/: the demo's owner check-ins (DEMO_CHECKINS) on the story benefits the
+    portfolio has, each recorded in the month after the month it is about, never after the end
+    date. None without the story benefits."""
+    by_id = {b.bid: b for b in ctx.benefits}
+    rows = []
+    for story, back, day, confidence, commentary in DEMO_CHECKINS:
+        benefit = by_id.get(STORIES[story])
+        if benefit is None:
+            continue
+        month = ctx.eval_m - back
+        recorded = min(month_date(month + 1, day), ctx.end)
+        rows.append([benefit.bid, month_date(month).isoformat(), confidence, commentary, _email(benefit.owner),
+                     f"{recorded.isoformat()}T09:{15 + 7 * len(rows):02d}:00Z"])
+    return rows
+
+
+def write_checkin_files(ctx: GeneratorState, folder: Path) -> dict[str, int]:
+    """The check-in landing folder: one file of the end month's check-ins (none: no folder)."""
+    rows = checkin_rows(ctx)
+    if rows:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_csv(folder / f"{month_date(ctx.end_m):%Y-%m}.csv", CHECKIN_COLUMNS, rows)
+    return {"benefit_checkins": len(rows)}
 
 
 def write_measurement_files(ctx: GeneratorState, folder: Path, meas: Measurements,

@@ -89,6 +89,9 @@ class Source:
     rules: tuple[Rule, ...] = ()
     references: tuple[Reference, ...] = ()
     description: str = ""
+    # A landing folder: rows with the same key that differ in these columns are a
+    # conflicting_duplicate (all quarantined); the first one is the column the message names.
+    conflict_columns: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -173,11 +176,16 @@ KPI_MEASUREMENTS = Source(
         "KPI measurements from the landing folder (*.csv and *.parquet), raw history including "
         "restated values; the current view (latest recorded_at wins) is stg_kpi_measurements."
     ),
+    conflict_columns=("value",),
     columns=(
         Column("kpi_id"),
         Column("measured_on", "date"),
         Column("value", "decimal"),
         Column("recorded_at", "timestamp"),
+        # A measurement recorded by hand (a benefit owner's check-in, pipelines.checkins): who
+        # recorded it and the evidence behind it. Feeds leave them out.
+        Column("recorded_by", required=False),
+        Column("evidence", required=False),
     ),
     references=(Reference("kpi_id", "kpi_definitions", "kpi_id"),),
 )
@@ -362,6 +370,35 @@ FX_RATES = Source(
     ),
 )
 
+# The words a benefit owner states their confidence in (marts.fct_benefit_checkin compares them
+# with the measured status through marts.dim_benefit_status.owner_confidence_equivalent).
+OWNER_CONFIDENCE = ("on_track", "at_risk", "off_track")
+
+BENEFIT_CHECKINS = Source(
+    name="benefit_checkins",
+    path="benefit_checkins",
+    key=("benefit_id", "period_month", "recorded_at"),
+    required=False,
+    landing_folder=True,
+    description=(
+        "Benefit owners' monthly check-ins from the landing folder (*.csv and *.parquet): their "
+        "confidence (on_track, at_risk, off_track) and commentary for a month, as written by the "
+        "dashboard's check-in page (pipelines.checkins), one new file per check-in; the latest "
+        "recorded_at per benefit and month wins (stg_benefit_checkins)."
+    ),
+    columns=(
+        Column("benefit_id"),
+        Column("period_month", "month"),
+        Column("confidence", "enum", values=OWNER_CONFIDENCE),
+        Column("commentary", required=False),
+        Column("recorded_by"),
+        Column("recorded_at", "timestamp"),
+    ),
+    rules=(_first_of_month("period_month"),),
+    references=(Reference("benefit_id", "benefits", "benefit_id"),),
+    conflict_columns=("confidence", "commentary", "recorded_by"),
+)
+
 # In load order: a source comes after every source it references.
 SOURCES: tuple[Source, ...] = (
     PROJECTS,
@@ -375,6 +412,7 @@ SOURCES: tuple[Source, ...] = (
     RAID_LOG,
     CHANGE_REQUESTS,
     FX_RATES,
+    BENEFIT_CHECKINS,
 )
 
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}

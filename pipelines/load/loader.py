@@ -82,7 +82,8 @@ def _clear_source(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
         conn.execute(f"DELETE FROM raw.{source.name}")
         conn.execute("DELETE FROM audit.quarantine WHERE source = ?", [source.name])
         if source.landing_folder:  # its files are read again when the table comes back
-            conn.execute("DELETE FROM audit.loaded_files")
+            conn.execute("DELETE FROM audit.loaded_files WHERE source_file IN "
+                         "(SELECT source_file FROM audit.load_audit WHERE source = ?)", [source.name])
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -148,7 +149,12 @@ def load_source(
             todo = [(file, label(file), "") for file in inputs]
     elif source.landing_folder:
         if not path.is_dir():
-            raise SourceContractError(f"{source.path}/: required landing folder is missing in {source_dir}")
+            if source.required:
+                raise SourceContractError(f"{source.path}/: required landing folder is missing in {source_dir}")
+            log(f"{source.path}/: optional landing folder absent; raw.{source.name} left empty")
+            _clear_source(conn, source)
+            result.table_rows = 0
+            return result
         inside_source_dir(path, source_dir, f"{source.path}/")
         todo, known, signatures = new_or_changed(conn, landing_files(path), source_dir, lambda f: f"{source.path}/{f.name}", "",
                                only_files, result, rejected, log)

@@ -21,32 +21,39 @@ from pipelines.load.warehouse import literal, quote
 def conflicting_duplicates(
     conn: duckdb.DuckDBPyConnection, source: Source, files: list[str], run_id: str, loaded_at: datetime
 ) -> int:
-    """SPEC 2: same (kpi_id, measured_on, recorded_at) with different values → all quarantined.
+    """SPEC 2: same key (kpi_id, measured_on, recorded_at) with different values → all quarantined.
 
-    Rows already in raw (from files loaded earlier) that conflict with a new row are moved to the
-    quarantine too. Returns the number of such earlier rows moved.
+    "Values": the source's conflict_columns (a KPI measurement: its value; a check-in: its
+    confidence, commentary and author). Rows already in raw (from files loaded earlier) that
+    conflict with a new row are moved to the quarantine too. Returns the number of such earlier
+    rows moved.
     """
     key = ", ".join(quote(k) for k in source.key)
+    keys_text = ", ".join(source.key[:-1]) + " and " + source.key[-1] if len(source.key) > 1 else source.key[0]
+    compared = source.conflict_columns or ("value",)
+    column = compared[0]
+    values = "struct_pack(" + ", ".join(f"{quote(c)} := {quote(c)}" for c in compared) + ")"
     others = f"_source_file NOT IN ({', '.join(literal(f) for f in files)})" if files else "TRUE"
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _conflict_keys AS
         WITH candidates AS (
-            SELECT {key}, value FROM _checked WHERE _reason IS NULL
+            SELECT {key}, {values} AS _values FROM _checked WHERE _reason IS NULL
             UNION ALL
-            SELECT {key}, value FROM raw.{source.name}
+            SELECT {key}, {values} FROM raw.{source.name}
             WHERE {others} AND ({key}) IN (SELECT ({key}) FROM _checked WHERE _reason IS NULL)
         )
-        SELECT {key} FROM candidates GROUP BY {key} HAVING min(value) <> max(value)
+        SELECT {key} FROM candidates GROUP BY {key} HAVING count(DISTINCT _values) > 1
         """
     )
+    what = "value" if compared == ("value",) else "check-in"
     conn.execute(
         f"""
         UPDATE _checked SET
             _reason = 'conflicting_duplicate',
-            _column = 'value',
-            _detail = 'column value: ' || {shown_expr(source.column('value'))} || ' conflicts with another value for the same '
-                      || 'kpi_id, measured_on and recorded_at'
+            _column = {literal(column)},
+            _detail = 'column {column}: ' || coalesce({shown_expr(source.column(column))}, 'empty')
+                      || ' conflicts with another {what} for the same {keys_text}'
         WHERE _reason IS NULL AND ({key}) IN (SELECT ({key}) FROM _conflict_keys)
         """
     )
@@ -59,9 +66,10 @@ def conflicting_duplicates(
             f"""
             INSERT INTO audit.quarantine
             SELECT _source_file, _row_number, CAST(to_json(struct_pack({cols})) AS VARCHAR),
-                   'conflicting_duplicate', 'value',
-                   'column value: ' || CAST(value AS VARCHAR) || ' conflicts with a value loaded later '
-                   || 'for the same kpi_id, measured_on and recorded_at', $run_id, $loaded_at, {literal(source.name)}
+                   'conflicting_duplicate', {literal(column)},
+                   'column {column}: ' || coalesce(CAST({quote(column)} AS VARCHAR), 'empty')
+                   || ' conflicts with a {what} loaded later for the same {keys_text}', $run_id, $loaded_at,
+                   {literal(source.name)}
             FROM raw.{source.name}
             WHERE {others} AND ({key}) IN (SELECT ({key}) FROM _conflict_keys)
             """,

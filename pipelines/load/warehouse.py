@@ -2,7 +2,8 @@
 
 `ensure_warehouse` creates (idempotently) the audit tables every load writes to
 (`audit.quarantine`, `audit.load_audit`, `audit.loaded_files`) and one `raw.<source>` table per
-contract source (SPEC section 2), typed as the contract says, with the lineage columns.
+contract source (SPEC section 2), typed as the contract says, with the lineage columns; a raw
+table made by an older contract gets the columns added since (`add_missing_columns`).
 `quote` and `literal` are the SQL quoting every generated statement uses.
 """
 
@@ -94,3 +95,19 @@ def ensure_warehouse(conn: duckdb.DuckDBPyConnection) -> None:
         )
     for source in SOURCES:
         conn.execute(raw_table_ddl(source))
+        add_missing_columns(conn, source)
+
+
+def add_missing_columns(conn: duckdb.DuckDBPyConnection, source: Source) -> list[str]:
+    """Schema evolution: a raw table made by an older contract gets the columns added since
+    (e.g. kpi_measurements.recorded_by), null in its old rows. Returns the columns added."""
+    present = {
+        name.lower() for (name,) in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = 'raw' AND table_name = ?",
+            [source.name],
+        ).fetchall()
+    }
+    added = [c for c in source.columns if c.name.lower() not in present]
+    for col in added:
+        conn.execute(f"ALTER TABLE raw.{source.name} ADD COLUMN IF NOT EXISTS {quote(col.name)} {col.sql_type}")
+    return [c.name for c in added]

@@ -1,6 +1,7 @@
 {#- One row per valid benefit: everything a board row shows about it. Its status with the
     vocabulary's label, order, colour and flags; the numbers behind the status; its project,
-    portfolio and owner; how long since its project closed and since its last measurement. The
+    portfolio and owner; how long since its project closed and since its last measurement; its
+    owner's check-in for the evaluation month and whether it disagrees with the status. The
     dashboard, the board pack, the alerts and the CLI select and format these rows; they never
     join the marts or derive a measure again. -#}
 
@@ -39,6 +40,12 @@ monthly as (
 at_stake as (
 
     select * from {{ ref('fct_benefit_value_at_stake') }}
+
+),
+
+checkins as (
+
+    select * from {{ ref('fct_benefit_checkin') }}
 
 ),
 
@@ -120,7 +127,18 @@ select
     status.annual_planned_value_reporting,
     coalesce(status.fx_rate_missing
         or (monthly.cumulative_planned_value is not null and monthly.cumulative_planned_value_reporting is null),
-        false) as fx_rate_missing
+        false) as fx_rate_missing,
+    {#- the owner's check-in for the evaluation month beside the measured status (the watermelon
+        test per benefit); none: all null -#}
+    checkins.confidence as owner_confidence,
+    checkins.confidence_label as owner_confidence_label,
+    checkins.commentary as owner_commentary,
+    checkins.recorded_by as owner_checked_in_by,
+    checkins.recorded_at as owner_checked_in_at,
+    checkins.period_month as owner_checkin_month,
+    checkins.disagrees as owner_disagrees,
+    checkins.disagreement as owner_disagreement,
+    checkins.disagreement_note as owner_disagreement_note
 from status
 inner join benefits
     on status.benefit_id = benefits.benefit_id
@@ -133,6 +151,9 @@ left join monthly
     and status.evaluation_month = monthly.period_month
 left join at_stake
     on status.benefit_id = at_stake.benefit_id
+left join checkins
+    on status.benefit_id = checkins.benefit_id
+    and status.evaluation_month = checkins.period_month
 
 )
 

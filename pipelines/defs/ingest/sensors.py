@@ -1,6 +1,9 @@
-"""Sensor on the KPI landing folder: a new or changed file starts a run for that file and what
-depends on it — once the file has stopped growing. When the source mapping (sources.yml) maps
-kpi_measurements, the sensor watches the files its input names instead (e.g. `kpi/*.xlsx`).
+"""Sensors on the landing folders: a new or changed file starts a run for that file and what
+depends on it — once the file has stopped growing. `kpi_landing_sensor` watches
+`kpi_measurements/` (job landing_refresh), `checkin_landing_sensor` watches `benefit_checkins/`,
+where the dashboard's check-in page writes (job checkin_refresh). When the source mapping
+(sources.yml) maps the table, the sensor watches the files its input names instead (e.g.
+`kpi/*.xlsx`).
 
 What counts as loaded is what the warehouse says: the size and mtime of every landing file when it
 was loaded (`audit.loaded_files`), read from the published read copy (pipelines.read_copy), never
@@ -19,20 +22,21 @@ import json
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from pipelines.defs.ingest.jobs import LANDING_OP, landing_refresh
+from pipelines.defs.ingest.jobs import CHECKIN_OP, LANDING_OP, checkin_refresh, landing_refresh
 from pipelines.defs.resources import WarehouseResource
 from pipelines.fingerprints import LANDING_SOURCE, landing_signatures_by_path, unloaded_files
+from pipelines.load.contract import SOURCES_BY_NAME, Source
 
 
-def watched(warehouse: WarehouseResource) -> tuple[str, dict[str, list[int]]]:
+def watched(warehouse: WarehouseResource, source: Source = LANDING_SOURCE) -> tuple[str, dict[str, list[int]]]:
     """(what is watched, in words; {path in the source directory: [size, mtime_ns]})."""
     mapping = warehouse.load_mapping()
-    table_map = mapping.table(LANDING_SOURCE.name) if mapping is not None else None
+    table_map = mapping.table(source.name) if mapping is not None else None
     if table_map is not None and table_map.absent:
-        return f"nothing ({LANDING_SOURCE.name} is absent in the mapping)", {}
+        return f"nothing ({source.name} is absent in the mapping)", {}
     what = (f"{table_map.input.file} in {warehouse.source_dir}" if table_map is not None
-            else str(warehouse.source_path / LANDING_SOURCE.path))
-    return what, landing_signatures_by_path(warehouse.source_path, mapping)
+            else str(warehouse.source_path / source.path))
+    return what, landing_signatures_by_path(warehouse.source_path, mapping, source)
 
 
 def loaded(warehouse: WarehouseResource) -> dict[str, tuple[int, int]]:
@@ -63,15 +67,9 @@ def evaluate(current: dict[str, list[int]], loaded_files: dict[str, tuple[int, i
     return ready, json.dumps({"seen": current, "requested": requested}, sort_keys=True)
 
 
-@sensor(
-    job=landing_refresh,
-    minimum_interval_seconds=60,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="New or changed files in <source>/kpi_measurements/ (or the KPI files sources.yml maps) → "
-    "load them and rebuild what depends on them.",
-)
-def kpi_landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource) -> SensorResult | SkipReason:
-    what, current = watched(warehouse)
+def _tick(context: SensorEvaluationContext, warehouse: WarehouseResource, source: Source, op: str,
+          prefix: str) -> SensorResult | SkipReason:
+    what, current = watched(warehouse, source)
     ready, cursor = evaluate(current, loaded(warehouse), context.cursor)
     if not ready:
         context.update_cursor(cursor)
@@ -80,10 +78,32 @@ def kpi_landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseRes
     return SensorResult(
         run_requests=[
             RunRequest(
-                run_key=f"landing-{key}",
-                run_config={"ops": {LANDING_OP: {"config": {"files": ready}}}},
+                run_key=f"{prefix}-{key}",
+                run_config={"ops": {op: {"config": {"files": ready}}}},
                 tags={"brw/landing_files": ", ".join(ready)[:1000]},
             )
         ],
         cursor=cursor,
     )
+
+
+@sensor(
+    job=landing_refresh,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="New or changed files in <source>/kpi_measurements/ (or the KPI files sources.yml maps) → "
+    "load them and rebuild what depends on them.",
+)
+def kpi_landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource) -> SensorResult | SkipReason:
+    return _tick(context, warehouse, LANDING_SOURCE, LANDING_OP, "landing")
+
+
+@sensor(
+    job=checkin_refresh,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="New owner check-ins in <source>/benefit_checkins/ (written by the dashboard's check-in page) → "
+    "load them and rebuild what depends on them.",
+)
+def checkin_landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource) -> SensorResult | SkipReason:
+    return _tick(context, warehouse, SOURCES_BY_NAME["benefit_checkins"], CHECKIN_OP, "checkin")

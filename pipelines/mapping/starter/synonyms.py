@@ -124,6 +124,11 @@ COLUMN_SYNONYMS: dict[str, dict[str, float]] = {
                              "days": .8, "time impact": .85},
     "billable": {"chargeable": .9, "rechargeable": .85, "billed": .8, "client funded": .8},
     "rate": {"fx rate": .95, "exchange rate": .95, "rate to gbp": .9, "conversion rate": .9, "fx": .8},
+    # benefit owners' check-ins
+    "confidence": {"owner confidence": .95, "confidence level": .95, "owner rag": .85, "owner status": .85,
+                   "self assessment": .85},
+    "recorded_by": {"recorded by": .95, "entered by": .9, "submitted by": .9, "author": .85, "checked in by": .95},
+    "evidence": {"evidence note": .95, "source note": .85, "evidence source": .9, "notes": .75},
 }
 
 # The file, folder or sheet names that hint at a contract table.
@@ -142,6 +147,8 @@ TABLE_HINTS: dict[str, tuple[str, ...]] = {
                  "risks and issues"),
     "change_requests": ("change requests", "change request", "changes", "change log", "change control", "crs"),
     "fx_rates": ("fx rates", "fx", "exchange rates", "exchange rate", "currency rates", "rates"),
+    "benefit_checkins": ("benefit checkins", "benefit check ins", "checkins", "check ins", "owner checkins",
+                         "owner updates", "benefit updates", "benefit confidence"),
 }
 
 # Words of the organisation → contract enum values. Phrases are normalised (lower case, words).
@@ -180,6 +187,9 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
     "currency": {"GBP": "£|gbp|sterling|pound|pounds|uk pound", "USD": "$|us$|usd|dollar|dollars|us dollar",
                  "EUR": "€|eur|euro|euros", "JPY": "¥|yen", "INR": "₹|rupee|rupees"},
     "overall_rag": _RAG, "schedule_rag": _RAG, "cost_rag": _RAG, "benefits_rag": _RAG,
+    "confidence": {"on_track": "on track|ontrack|green|g|ok|good|confident",
+                   "at_risk": "at risk|atrisk|amber|a|some concerns|caution|concerned",
+                   "off_track": "off track|offtrack|red|r|not on track|failing|unlikely"},
 }
 BOOLEAN_WORDS = {True: "x|✓|✔|t|true|yes|y|1|checked", False: "f|false|no|n|0|unchecked|-"}
 BOOLEAN_COLUMN_WORDS = {
