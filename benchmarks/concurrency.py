@@ -491,14 +491,19 @@ def environment() -> dict:
     return bench_env()
 
 
-def prepare(tier: str, workdir: Path, log) -> tuple[Path, Path]:
+def prepare(tier: str, workdir: Path, log, rebuild: bool = False) -> tuple[Path, Path]:
     """(source, warehouse) for the tier: a private copy of the warehouse `benchmarks.bench` built
-    (benchmarks/data/<tier>/full), building one first if there is none."""
+    (benchmarks/data/<tier>/full), building one first if there is none or `rebuild` (a warehouse
+    built by older code lacks the columns today's pages read: they would fail while recording)."""
     from benchmarks import bench
 
     tier_dir = workdir / tier
     source = tier_dir / "source"
     built = tier_dir / "full" / "brw.duckdb"
+    if rebuild:
+        shutil.rmtree(built.parent, ignore_errors=True)
+        if bench.TIERS[tier] is None:  # the demo tier's sources are a copy of seeds/: copy them again
+            shutil.rmtree(source, ignore_errors=True)
     if not source.exists():
         log(f"[{tier}] preparing sources")
         bench.prepare_source(tier, tier_dir, bench.TierResult(tier))
@@ -513,10 +518,11 @@ def prepare(tier: str, workdir: Path, log) -> tuple[Path, Path]:
     return source, warehouse
 
 
-def run_tier(tier: str, n_sessions: int, min_rounds: int, workdir: Path, log, thinks: tuple[float, ...] = (0.0,)) -> dict:
+def run_tier(tier: str, n_sessions: int, min_rounds: int, workdir: Path, log, thinks: tuple[float, ...] = (0.0,),
+             rebuild: bool = False) -> dict:
     from benchmarks import bench
 
-    source, warehouse = prepare(tier, workdir, log)
+    source, warehouse = prepare(tier, workdir, log, rebuild=rebuild)
     copy = read_copy_path(warehouse)
     os.environ["BRW_WAREHOUSE"] = str(warehouse)
     os.environ.setdefault("BRW_ACCESS_LOG", str(warehouse.parent / "access_log"))
@@ -713,6 +719,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", default="0,2", help="comma separated: mean pause after each page, seconds "
                         "(0: the next page at once); one run of the sessions (and one `brw run`) each")
     parser.add_argument("--workdir", default=str(REPO / "benchmarks" / "data"))
+    parser.add_argument("--rebuild", action="store_true",
+                        help="build each tier's warehouse again first (after the models or the pages changed)")
     parser.add_argument("--report-only", action="store_true",
                         help="only rewrite the section from each tier's last concurrency.json")
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "results.md"))
@@ -730,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for tier in args.tiers.split(","):
         result = run_tier(tier, args.sessions, args.rounds, Path(args.workdir), log,
-                          thinks=tuple(float(t) for t in args.think.split(",")))
+                          thinks=tuple(float(t) for t in args.think.split(",")), rebuild=args.rebuild)
         saved = Path(args.workdir) / tier / "concurrency.json"
         if saved.exists():  # the load models not run this time stay as they were measured
             previous = json.loads(saved.read_text())
