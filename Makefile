@@ -60,14 +60,15 @@ dagster: manifest $(DAGSTER_HOME)
 
 # Scale benchmark (not in CI): demo, ~1M and ~10M measurements → benchmarks/results.md (~15 min),
 # then 20 dashboard sessions at once on each tier's warehouse while `brw run` publishes → the
-# "Many users at once" section of benchmarks/results.md (~10 min), then 10M measurements from a
+# "Many users at once" section of benchmarks/results.md (~20 min), then 10M measurements from a
 # wide KPI sheet through sources.yml vs contract format → benchmarks/mapping_results.md (~5 min).
 bench: manifest
 	$(BIN)/python -m benchmarks.bench --tiers demo,1m,10m --repeat 3
 	$(BIN)/python -m benchmarks.concurrency --tiers demo,1m,10m --sessions 20
 	$(BIN)/python -m benchmarks.mapping_bench --kpis 500 --days 20000 --repeat 3
 
-# Only the concurrency benchmark (builds a tier's warehouse first if `make bench` has not).
+# Only the concurrency benchmark (builds a tier's warehouse first if `make bench` has not; after a
+# change to the models or pages, add --rebuild: a warehouse of older models lacks their columns).
 bench-concurrency: manifest
 	$(BIN)/python -m benchmarks.concurrency --tiers demo,1m,10m --sessions 20
 
