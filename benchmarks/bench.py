@@ -37,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks.concurrency import kept_section
 from pipelines.read_copy import read_copy_path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -304,9 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.monotonic() - started:7.1f}s] {message}", flush=True)
 
+    out = Path(args.out)
+    # the section benchmarks/concurrency.py writes ("Many users at once") stays
+    kept = kept_section(out.read_text()) if out.exists() else ""
     for tier in args.tiers.split(","):
         results.append(run_tier(tier, args.repeat, workdir / tier, log))
-        Path(args.out).write_text(report(results, args.repeat))
+        out.write_text(report(results, args.repeat) + (f"\n{kept}" if kept else ""))
         log(f"[{tier}] done; {args.out} updated")
     print(Path(args.out).read_text())
     return 0
