@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlparse
+from uuid import uuid4
 
 import pandas as pd
 import streamlit as st
@@ -249,7 +250,8 @@ def signed_in_principal() -> access.Principal:
     if st.session_state.get("_audit_signed_in") != principal.email:
         # a sign-in is one ID token (its iat): a new browser tab or a reload opens a new session
         # with the same identity cookie, which is not a new sign-in
-        if audit.first_sight(("sign_in", principal.email, user.get("iat") or id(st.session_state))):
+        session = st.session_state.setdefault("_audit_session", uuid4().hex)  # without an iat: per session
+        if audit.first_sight(("sign_in", principal.email, user.get("iat") or session)):
             issued = user.get("iat")
             audit.record("sign_in", principal, detail={"id_token_issued_at": datetime.fromtimestamp(
                 int(issued), UTC).isoformat()} if isinstance(issued, (int, float)) else None)

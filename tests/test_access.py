@@ -308,3 +308,15 @@ def test_the_console_refuses_a_role_without_sql_even_when_called_directly(publis
     assert list(zip(events["kind"], events["email"])) == [("sql_query", "analyst@example.org"),
                                                           ("denied", "chair@example.org")]
     assert '"outcome": "ok"' in events["detail"].iloc[0] and "SELECT 42 AS answer" in events["detail"].iloc[0]
+
+
+def test_one_sign_in_is_recorded_once_however_many_tabs_it_opens(published):
+    """Two browser sessions of one ID token (a reload, a second tab) are one sign-in; a new token
+    (signing in again) is another."""
+    from dashboards import audit
+
+    for iat in (1796136503, 1796136503, 1796140000):
+        signed_in({**USERS["admin"], "iat": iat}).run()
+    events = audit.read_events(kinds=("sign_in",))
+    assert sorted(events["detail"]) == ['{"id_token_issued_at": "2026-12-01T14:48:23+00:00"}',
+                                        '{"id_token_issued_at": "2026-12-01T15:46:40+00:00"}']
