@@ -349,7 +349,7 @@ def console_query(sql: str, limits=None):
             "sql": sql, "outcome": outcome, "rows": rows, "seconds": round(time.perf_counter() - started, 3)})
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=20_000)  # bounded: every publish and scope adds entries
 def cached(sql: str, params: tuple = (), version_key: float = 0.0, scope_key: str = "all") -> pd.DataFrame:
     """read() cached per (sql, params, warehouse version, scope): two principals share a cached
     result only when they are granted the same rows."""
