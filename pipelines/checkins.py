@@ -178,13 +178,8 @@ def write_measurement(
     number = _value(value)
     note = _text(evidence, "the evidence note")
     author = _identifier(recorded_by, "recorded_by")
-    _check_read(source_dir, KPI_MEASUREMENTS)
-    recorded_at, stamp = _stamp(moment)
-    header = [c.name for c in KPI_MEASUREMENTS.columns]
-    fields = {"kpi_id": kpi, "measured_on": day.isoformat(), "value": number, "recorded_at": recorded_at,
-              "recorded_by": author, "evidence": note}
-    return _write_new(source_dir / KPI_MEASUREMENTS.path, f"measurement-{stamp}-{_slug(author)}", header,
-                      [fields[h] for h in header])
+    return _write_row(source_dir, KPI_MEASUREMENTS, "measurement", author, moment, {
+        "kpi_id": kpi, "measured_on": day.isoformat(), "value": number, "recorded_by": author, "evidence": note})
 
 
 def write_checkin(
@@ -214,10 +209,17 @@ def write_checkin(
         raise CheckInError(f"confidence {confidence!r} is not one of {', '.join(OWNER_CONFIDENCE)}")
     text = _text(commentary, "the commentary")
     author = _identifier(recorded_by, "recorded_by")
-    _check_read(source_dir, BENEFIT_CHECKINS)
+    return _write_row(source_dir, BENEFIT_CHECKINS, "checkin", author, moment, {
+        "benefit_id": benefit, "period_month": month.isoformat(), "confidence": word, "commentary": text,
+        "recorded_by": author})
+
+
+def _write_row(source_dir: Path, source, prefix: str, author: str, moment: datetime, fields: dict) -> Path:
+    """One row of `source`'s contract columns (recorded_at: `moment`) as a new file of its landing
+    folder, named <prefix>-<UTC stamp>-<author slug>-<random>.csv."""
+    _check_read(source_dir, source)
     recorded_at, stamp = _stamp(moment)
-    header = [c.name for c in BENEFIT_CHECKINS.columns]
-    fields = {"benefit_id": benefit, "period_month": month.isoformat(), "confidence": word, "commentary": text,
-              "recorded_by": author, "recorded_at": recorded_at}
-    return _write_new(source_dir / BENEFIT_CHECKINS.path, f"checkin-{stamp}-{_slug(author)}", header,
+    fields = {**fields, "recorded_at": recorded_at}
+    header = [c.name for c in source.columns]
+    return _write_new(source_dir / source.path, f"{prefix}-{stamp}-{_slug(author)}", header,
                       [fields[h] for h in header])
