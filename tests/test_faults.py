@@ -286,6 +286,11 @@ def test_publish_checkpoints_a_leftover_write_ahead_log(tmp_path):
 # --------------------------------------------------------------------------- children die with brw
 
 
+# Starts a command with the signal state a shell gives it (SIGTERM at its default, nothing blocked):
+# what these tests check is the kernel and the wrapper, not whatever the pytest process inherited.
+CLEAN_SIGNALS = [sys.executable, "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []);"
+                 "signal.signal(signal.SIGTERM, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"]
+
 WATCHDOG = (  # the wrapper as it runs where PR_SET_PDEATHSIG does not exist (macOS)
     "import sys; sys.platform = 'darwin'; from pipelines.processes import main; sys.exit(main(['dbt', *sys.argv[1:]]))"
 )
@@ -304,7 +309,7 @@ def test_the_dbt_wrapper_dies_with_its_parent(how):
     wrapper = [str(DBT_CHILD)] if how == "pdeathsig" else [sys.executable, "-c", WATCHDOG]
     env = {**os.environ, "BRW_DBT_PYTHON": sys.executable, "BRW_DBT_EXECUTABLE": shutil.which("sleep")}
     parent = subprocess.Popen(
-        [sys.executable, "-c", parent_code, *wrapper], stdout=subprocess.PIPE, text=True, env=env,
+        [*CLEAN_SIGNALS, sys.executable, "-c", parent_code, *wrapper], stdout=subprocess.PIPE, text=True, env=env,
         start_new_session=True,
     )
     try:
@@ -328,7 +333,7 @@ def test_the_dbt_wrapper_notices_a_parent_that_died_before_it_started(tmp_path):
     env = {**os.environ, "BRW_DBT_PYTHON": sys.executable, "BRW_DBT_EXECUTABLE": shutil.which("sleep"),
            "BRW_DBT_PARENT_PID": str(_dead_pid())}
     started = time.monotonic()
-    proc = subprocess.run([str(DBT_CHILD), "600"], env=env, timeout=30)
+    proc = subprocess.run([*CLEAN_SIGNALS, str(DBT_CHILD), "600"], env=env, timeout=30)
     assert proc.returncode == -signal.SIGTERM and time.monotonic() - started < 10
 
 

@@ -38,8 +38,8 @@ RESTATED = (
 )
 
 
-# marts the hand-worked portfolio leaves empty (no KPI's improvement is claimed more than once)
-EMPTY_IN_PORTFOLIO = {"fct_attribution_overlap"}
+# marts the hand-worked portfolio leaves empty (no KPI's improvement is claimed more than once, no owner checked in)
+EMPTY_IN_PORTFOLIO = {"fct_attribution_overlap", "fct_benefit_checkin"}  # nor any owner check-in
 
 
 def load_everything(source_dir: Path, db: Path, mapping_file: Path | None = None):
