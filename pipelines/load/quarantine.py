@@ -24,7 +24,9 @@ def conflicting_duplicates(
     """SPEC 2: same key (kpi_id, measured_on, recorded_at) with different values → all quarantined.
 
     "Values": the source's conflict_columns (a KPI measurement: its value; a check-in: its
-    confidence, commentary and author). Rows already in raw (from files loaded earlier) that
+    confidence, commentary and author). A key has two values when the least and the greatest of
+    its values (structs: null fields included, compared null-safe) differ - one aggregate pass,
+    no per-key distinct set. Rows already in raw (from files loaded earlier) that
     conflict with a new row are moved to the quarantine too. Returns the number of such earlier
     rows moved.
     """
@@ -43,7 +45,7 @@ def conflicting_duplicates(
             SELECT {key}, {values} FROM raw.{source.name}
             WHERE {others} AND ({key}) IN (SELECT ({key}) FROM _checked WHERE _reason IS NULL)
         )
-        SELECT {key} FROM candidates GROUP BY {key} HAVING count(DISTINCT _values) > 1
+        SELECT {key} FROM candidates GROUP BY {key} HAVING min(_values) IS DISTINCT FROM max(_values)
         """
     )
     what = "value" if compared == ("value",) else "check-in"

@@ -1,8 +1,8 @@
 """The contract's row checks as SQL (SPEC sections 2 and 5).
 
-One statement (`check_sql`) types every staged column and gives each row the first rule it
-breaks (`missing_required`, `bad_type`, `bad_enum`, `bad_range`, `target_not_an_improvement`,
-`unknown_reference`); `duplicate_key_sql` then marks later rows repeating a key. Timestamps are
+One statement (`check_sql`, one pass: each rule's condition is evaluated once per row) types
+every staged column and gives each row the first rule it breaks (`missing_required`,
+`bad_type`, `bad_enum`, `bad_range`, `target_not_an_improvement`, `unknown_reference`); `duplicate_key_sql` then marks later rows repeating a key. Timestamps are
 parsed row by row by the connection-local macros of `PARSE_MACROS` (ISO 8601 with `Z` or an
 offset within +-14:00; a named zone is `bad_type`), non-finite numbers (`1e309`) are `bad_type`.
 """
@@ -187,11 +187,21 @@ def row_rules(source: Source, window: DateWindow | None = None) -> list[tuple[st
     return rules
 
 
-def _case(rules: list[tuple[str, str, str, str]], pick: Callable[[tuple[str, str, str, str]], str]) -> str:
+def _first_broken(rules: list[tuple[str, str, str, str]]) -> str:
+    """SQL: the 1-based index of the first rule a row breaks (NULL: none). Each condition is
+    evaluated once per row, here; reason, column and detail are then picked by the index."""
     if not rules:
-        return "NULL"
-    whens = "\n        ".join(f"WHEN {cond} THEN {pick(rule)}" for rule in rules for cond in [rule[2]])
+        return "CAST(NULL AS INTEGER)"
+    whens = "\n        ".join(f"WHEN {rule[2]} THEN {i}" for i, rule in enumerate(rules, 1))
     return f"CASE\n        {whens}\n    END"
+
+
+def _pick(rules: list[tuple[str, str, str, str]], pick: Callable[[tuple[str, str, str, str]], str]) -> str:
+    """SQL: `pick(rule)` of the rule numbered `_rule` (NULL when no rule is broken)."""
+    if not rules:
+        return "CAST(NULL AS VARCHAR)"
+    whens = "\n        ".join(f"WHEN {i} THEN {pick(rule)}" for i, rule in enumerate(rules, 1))
+    return f"CASE _rule\n        {whens}\n    END"
 
 
 @dataclass
@@ -219,9 +229,11 @@ def check_sql(source: Source, window: DateWindow | None = None, mapped: MappedSt
     typed = ",\n        ".join(f"{typed_expr(c)} AS {quote(c.name)}" for c in source.columns)
     rules = (mapped.rules() if mapped else []) + row_rules(source, window)
     labels = mapped.labels if mapped else {}
-    reason = _case(rules, lambda r: literal(r[0]))
-    column = _case(rules, lambda r: literal(r[1]))
-    detail = _case(rules, lambda r: f"{literal('column ' + labels.get(r[1], r[1]) + ': ')} || {r[3]}")
+    reason = _pick(rules, lambda r: literal(r[0]))
+    column = _pick(rules, lambda r: literal(r[1]))
+    detail = _pick(rules, lambda r: f"{literal('column ' + labels.get(r[1], r[1]) + ': ')} || {r[3]}")
+    # One pass over the staged rows: every rule's condition is evaluated once per row (into
+    # _rule), the messages only for the rows that broke a rule.
     return f"""
 CREATE OR REPLACE TEMP TABLE _checked AS
 WITH typed AS (
@@ -231,13 +243,19 @@ WITH typed AS (
         {raw_cols},
         {typed}
     FROM _stage
+),
+ruled AS (
+    SELECT
+        *,
+        {_first_broken(rules)} AS _rule
+    FROM typed
 )
 SELECT
-    *,
+    * EXCLUDE (_rule),
     {reason} AS _reason,
     {column} AS _column,
     {detail} AS _detail
-FROM typed
+FROM ruled
 """
 
 
