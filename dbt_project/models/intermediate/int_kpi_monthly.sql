@@ -1,9 +1,10 @@
 {#- Monthly KPI actuals (SPEC section 3): the KPI's aggregation over the current
     (post-restatement) measurements of each month, for months up to the evaluation month.
-    `last` is the value with the greatest measured_on. A month counts only when it is complete
-    for the KPI's frequency (var complete_month_last_days: a measurement in the month's last N
-    days); an incomplete month keeps its row (measurement count, last measured_on: staleness and
-    the dashboards read them) with a null actual_value, exactly like a month without data.
+    `last` is the value with the greatest measured_on (one row per day: a max_by, no window). A
+    month counts only when it is complete for the KPI's frequency (var complete_month_last_days:
+    a measurement in the month's last N days); an incomplete month keeps its row (measurement
+    count, last measured_on: staleness and the dashboards read them) with a null actual_value,
+    exactly like a month without data.
 
     Incremental (delete+insert on kpi_id, period_month). Each run sums up the current view per
     KPI-month - measurement count, raw rows behind it (sum of raw_rows) and latest load
@@ -93,11 +94,7 @@ measurements as (
         measurements.last_loaded_at,
         definitions.aggregation,
         definitions.frequency,
-        definitions.complete_last_days,
-        row_number() over (
-            partition by measurements.kpi_id, measurements.measured_month
-            order by measurements.measured_on desc
-        ) as recency_in_month
+        definitions.complete_last_days
     from {{ ref('stg_kpi_measurements') }} as measurements
     inner join definitions
         on measurements.kpi_id = definitions.kpi_id
@@ -122,7 +119,7 @@ aggregated as (
             when 'avg' then avg(value)
             when 'min' then min(value)
             when 'max' then max(value)
-            when 'last' then max(case when recency_in_month = 1 then value end)
+            when 'last' then {{ value_at_max('value', 'measured_on') }}
         end as measured_value,
         count(*) as measurement_count,
         max(measured_on) as last_measured_on,

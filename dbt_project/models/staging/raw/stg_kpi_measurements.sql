@@ -140,50 +140,39 @@ measurements as (
 
 ),
 
-versions as (
+{#- One row per key: the latest version (recorded_at, then the latest load, file and row: a
+    total order, so exact duplicates resolve the same way every time), with the key's raw row
+    count, its distinct recorded_at values and its latest _loaded_at (macros/latest_row.sql). #}
+current_versions as (
 
-    select
-        kpi_id,
-        measured_on,
-        count(distinct recorded_at) as recorded_versions,
-        count(*) as raw_rows,
-        max(_loaded_at) as last_loaded_at
-    from measurements
-    group by kpi_id, measured_on
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by kpi_id, measured_on
-            order by recorded_at desc, _loaded_at desc, _source_file desc, _row_number desc
-        ) as recency_rank
-    from measurements
+    select *
+    from {{ latest_row_per_key(
+        'measurements',
+        key=['kpi_id', 'measured_on'],
+        order_by=['recorded_at', '_loaded_at', '_source_file', '_row_number'],
+        columns=['value', 'recorded_at', 'recorded_by', 'evidence', '_source_file', '_row_number', '_loaded_at'],
+        row_count='raw_rows',
+        aggregates={'last_loaded_at': 'max(_loaded_at)'},
+        distinct_count={'recorded_versions': 'recorded_at'},
+    ) }} as latest_per_key
 
 )
 
 select
-    ranked.kpi_id,
-    ranked.measured_on,
-    {{ month_of('ranked.measured_on') }} as measured_month,
-    ranked.value,
-    ranked.recorded_at,
-    ranked.recorded_by,
-    ranked.evidence,
-    versions.recorded_versions > 1 as is_restated,
-    versions.recorded_versions - 1 as restatements,
-    {{ lineage_columns('ranked.') }},
-    versions.raw_rows,
-    versions.last_loaded_at,
+    current_versions.kpi_id,
+    current_versions.measured_on,
+    {{ month_of('current_versions.measured_on') }} as measured_month,
+    current_versions.value,
+    current_versions.recorded_at,
+    current_versions.recorded_by,
+    current_versions.evidence,
+    current_versions.recorded_versions > 1 as is_restated,
+    current_versions.recorded_versions - 1 as restatements,
+    {{ lineage_columns('current_versions.') }},
+    current_versions.raw_rows,
+    current_versions.last_loaded_at,
     {{ run_started_timestamp() }} as computed_at
-from ranked
-inner join versions
-    on ranked.kpi_id = versions.kpi_id
-    and ranked.measured_on = versions.measured_on
-where ranked.recency_rank = 1
+from current_versions
 {%- if check_deletions %}
 
 union all
