@@ -34,7 +34,9 @@ def conflicting_duplicates(
     keys_text = ", ".join(source.key[:-1]) + " and " + source.key[-1] if len(source.key) > 1 else source.key[0]
     compared = source.conflict_columns or ("value",)
     column = compared[0]
-    values = "struct_pack(" + ", ".join(f"{quote(c)} := {quote(c)}" for c in compared) + ")"
+    # One compared column is compared as it is (a struct costs more to aggregate).
+    values = quote(column) if len(compared) == 1 else (
+        "struct_pack(" + ", ".join(f"{quote(c)} := {quote(c)}" for c in compared) + ")")
     others = f"_source_file NOT IN ({', '.join(literal(f) for f in files)})" if files else "TRUE"
     conn.execute(
         f"""
