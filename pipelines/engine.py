@@ -118,8 +118,20 @@ def spark_tables(warehouse: str | Path, schemas: tuple[str, ...] = BUILT_SCHEMAS
     return found
 
 
-def load_back(conn, warehouse: str | Path, schemas: tuple[str, ...] = BUILT_SCHEMAS,
-              like: Mapping[tuple[str, str], str] | None = None) -> list[str]:
+def _parquet_select(conn, pattern: str) -> str:
+    """A select of Parquet files written by Spark with DuckDB's types: Spark writes its TIMESTAMP
+    (UTC instants) as timestamps adjusted to UTC, which DuckDB reads as TIMESTAMPTZ; the warehouse
+    keeps naive UTC TIMESTAMPs (as the DuckDB build does)."""
+    literal = pattern.replace("'", "''")
+    described = conn.execute(f"describe select * from read_parquet('{literal}')").fetchall()
+    columns = []
+    for name, dtype, *_ in described:
+        quoted = '"' + name.replace('"', '""') + '"'
+        columns.append(f"timezone('UTC', {quoted}) as {quoted}" if dtype == "TIMESTAMP WITH TIME ZONE" else quoted)
+    return f"select {', '.join(columns)} from read_parquet('{literal}')"
+
+
+def load_back(conn, warehouse: str | Path, schemas: tuple[str, ...] = BUILT_SCHEMAS) -> list[str]:
     """Replace the built tables of a DuckDB connection with the Spark-built ones (their Parquet files).
 
     An empty Spark table (no part files) keeps the DuckDB table's columns, emptied. Returns
@@ -130,10 +142,9 @@ def load_back(conn, warehouse: str | Path, schemas: tuple[str, ...] = BUILT_SCHE
     try:
         for (schema, table), folder in spark_tables(warehouse, schemas).items():
             conn.execute(f'create schema if not exists "{schema}"')
-            files = sorted(folder.glob("*.parquet"))
-            if files:
-                pattern = str(folder / "*.parquet").replace("'", "''")
-                conn.execute(f'create or replace table "{schema}"."{table}" as select * from read_parquet(\'{pattern}\')')
+            if any(folder.glob("*.parquet")):
+                select = _parquet_select(conn, str(folder / "*.parquet"))
+                conn.execute(f'create or replace table "{schema}"."{table}" as {select}')
             else:
                 exists = conn.execute("select count(*) from information_schema.tables where table_schema = ? "
                                       "and table_name = ?", [schema, table]).fetchone()[0]
@@ -146,3 +157,49 @@ def load_back(conn, warehouse: str | Path, schemas: tuple[str, ...] = BUILT_SCHE
         conn.execute("rollback")
         raise
     return loaded
+
+
+def spark_build(warehouse: str | Path, as_of: str, args: list[str] | None = None, *,
+                target_path: str | Path | None = None, log_path: str | Path | None = None,
+                env: Mapping[str, str] | None = None, timeout: float | None = None, export: bool = True):
+    """Export the warehouse's raw tables and run dbt on the spark target (default `build` without
+    unit tests), outside Dagster: the benchmark and tests/test_spark.py. Returns the finished
+    subprocess (stdout and stderr captured, text)."""
+    import subprocess
+
+    from pipelines.dbt_manifest import dbt_executable
+    from pipelines.settings import DBT_AS_OF_ENV, DBT_PROJECT_DIR
+
+    if export:
+        export_raw_from(warehouse)
+    command = [dbt_executable(), *(args or ["build", "--exclude-resource-type", "unit_test"]), "--target", "spark",
+               "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    if target_path is not None:
+        command += ["--target-path", str(target_path)]
+    if log_path is not None:
+        command += ["--log-path", str(log_path)]
+    full_env = {**os.environ, **dbt_env("spark", warehouse), DBT_AS_OF_ENV: as_of,
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+# The hooks of the Dagster dbt step (pipelines/defs/transform/assets.py); `warehouse` is its
+# WarehouseResource (path, connect()).
+
+def before_dbt(engine: str, warehouse) -> tuple[list[str], dict[str, str]]:
+    """Before dbt: on spark, export the raw tables as Parquet. Returns the dbt arguments (the
+    target) and the environment dbt needs for this engine."""
+    engine = resolve_engine(engine)
+    if engine == "duckdb":
+        return [], {}
+    with warehouse.connect(read_only=True) as conn:
+        export_raw(conn, spark_raw_dir(warehouse.path))
+    return ["--target", dbt_target(engine)], dbt_env(engine, warehouse.path)
+
+
+def after_dbt(engine: str, warehouse) -> list[str]:
+    """After a successful dbt build: on spark, load the Spark-built tables into the DuckDB warehouse."""
+    if resolve_engine(engine) == "duckdb":
+        return []
+    with warehouse.connect() as conn:
+        return load_back(conn, warehouse.path)
