@@ -1,23 +1,25 @@
 """The same dbt project on Apache Spark (README "Running on Spark"): the hand-worked portfolio
-built on the `spark` target (dbt-spark's session method, a local Spark, Parquet tables) gives the
-DuckDB build's marts row for row.
+built with `brw run --engine spark` gives the DuckDB build's marts row for row, and every dbt
+unit test passes on Spark too.
 
-One Spark build (local[2], 2 shuffle partitions, no UI): the validated raw tables of the DuckDB
-portfolio warehouse exported as Parquet (pipelines.engine), then `dbt build` on the spark target,
-data tests included. Needs Java (Debian's openjdk-17-jre-headless, which .ci/run installs) and
-pyspark (the dev extras).
+One `brw run --engine spark` (ingestion in DuckDB as always; the raw tables exported as Parquet;
+`dbt build` on the spark target: dbt-spark's session method, a local Spark, local[2], 2 shuffle
+partitions, no UI, data tests included; the tables loaded back into the DuckDB warehouse), then
+the unit tests on the same Spark folder. Needs Java (Debian's openjdk-17-jre-headless, which .ci/run
+installs) and pyspark (the dev extras).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import PORTFOLIO_AS_OF
+from tests.conftest import PORTFOLIO, PORTFOLIO_AS_OF
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -25,74 +27,52 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 MARTS = ("fct_benefit_status", "fct_benefit_monthly", "fct_project_health")
 
 
-def _java() -> str | None:
-    import os
-
-    home = os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").exists():
-        return str(Path(home) / "bin" / "java")
-    return shutil.which("java")
-
-
 @pytest.fixture(scope="module")
-def spark_warehouse(portfolio_warehouse, tmp_path_factory, monkeypatch_module) -> Path:
-    """The portfolio built on Spark: a copy of the DuckDB warehouse, its Spark folder beside it."""
-    assert _java(), "Java is missing: install openjdk-17-jre-headless (.ci/run does)"
-    from pipelines.engine import spark_build, spark_dir
+def spark_warehouse(tmp_path_factory) -> Path:
+    """`brw run --engine spark` over tests/data/portfolio as of 2026-04-15."""
+    assert shutil.which("java") or os.environ.get("JAVA_HOME"), \
+        "Java is missing: install openjdk-17-jre-headless (.ci/run does)"
+    from pipelines.cli import main
 
     base = tmp_path_factory.mktemp("spark")
+    source = base / "source"
+    shutil.copytree(PORTFOLIO, source)
     warehouse = base / "brw.duckdb"
-    shutil.copy(portfolio_warehouse, warehouse)
-    monkeypatch_module.delenv("BRW_SPARK_DIR", raising=False)
-    monkeypatch_module.delenv("BRW_SPARK_RAW_DIR", raising=False)
-    proc = spark_build(warehouse, PORTFOLIO_AS_OF, target_path=base / "target", log_path=base / "logs", timeout=1500)
-    assert proc.returncode == 0, (proc.stdout[-6000:], proc.stderr[-3000:])
-    assert "ERROR=0" in proc.stdout and "Completed successfully" in proc.stdout, proc.stdout[-3000:]
-    assert spark_dir(warehouse) == base / "spark"
-    return warehouse
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
-        yield patch
-
-
-def _rows(conn, select: str) -> list[tuple]:
-    return conn.execute(f"{select} order by all").fetchall()
+        for name in ("BRW_ENGINE", "BRW_SPARK_DIR", "BRW_SPARK_RAW_DIR"):
+            patch.delenv(name, raising=False)
+        code = main(["run", "--source", str(source), "--warehouse", str(warehouse), "--as-of", PORTFOLIO_AS_OF,
+                     "--engine", "spark"])
+    assert code == 0, sorted((warehouse.parent / "logs").glob("*.log"))
+    return warehouse
 
 
 def _same(x, y) -> bool:
     if isinstance(x, float) and isinstance(y, float):
-        # Spark and DuckDB may sum doubles in another order: equal to 1e-9, relative
-        return (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+        # Spark and DuckDB may add doubles up in another order: equal to 1e-9, relative
+        return (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
     return x == y
 
 
 @pytest.mark.parametrize("mart", MARTS)
 def test_spark_marts_equal_duckdb(spark_warehouse, portfolio_warehouse, mart):
-    from pipelines.engine import _parquet_select, spark_tables
-
-    folder = spark_tables(spark_warehouse, ("marts",))[("marts", mart)]
     conn = duckdb.connect()
     try:
         conn.execute(f"attach '{portfolio_warehouse}' as duck (read_only)")
-        columns = [r[0] for r in conn.execute(
-            "select column_name from information_schema.columns where table_catalog = 'duck' and table_schema = 'marts'"
-            " and table_name = ? order by ordinal_position", [mart]).fetchall()]
-        spark_select = _parquet_select(conn, str(folder / "*.parquet"))
-        spark_columns = [r[0] for r in conn.execute(f"describe {spark_select}").fetchall()]
-        assert spark_columns == columns  # the same contract: names and order
-        types = conn.execute(f"select * from ({spark_select}) limit 0").description
-        duck_types = conn.execute(f"select * from duck.marts.{mart} limit 0").description
-        assert [t[1] for t in types] == [t[1] for t in duck_types]
-        expected = _rows(conn, f"select * from duck.marts.{mart}")
-        got = _rows(conn, f"select * from ({spark_select})")
+        conn.execute(f"attach '{spark_warehouse}' as spark (read_only)")
+        columns = {db: conn.execute(
+            "select column_name, data_type from information_schema.columns where table_catalog = ?"
+            " and table_schema = 'marts' and table_name = ? order by ordinal_position", [db, mart]).fetchall()
+            for db in ("duck", "spark")}
+        assert columns["spark"] == columns["duck"]  # the same contract: names, order, types
+        expected = conn.execute(f"select * from duck.marts.{mart} order by all").fetchall()
+        got = conn.execute(f"select * from spark.marts.{mart} order by all").fetchall()
     finally:
         conn.close()
+    names = [name for name, _ in columns["duck"]]
     assert len(got) == len(expected) > 0
     for want, have in zip(expected, got):
-        assert all(_same(x, y) for x, y in zip(want, have)), (mart, dict(zip(columns, want)), dict(zip(columns, have)))
+        assert all(_same(x, y) for x, y in zip(want, have)), (mart, dict(zip(names, want)), dict(zip(names, have)))
 
 
 def test_spark_state_stays_beside_the_warehouse(spark_warehouse):
@@ -100,7 +80,24 @@ def test_spark_state_stays_beside_the_warehouse(spark_warehouse):
     from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT
 
     spark = spark_warehouse.parent / "spark"
-    assert (spark / "metastore_db").is_dir() and (spark / "warehouse" / "marts.db").is_dir()
+    assert (spark / "metastore_db").is_dir() and (spark / "derby.log").is_file()
+    assert (spark / "warehouse" / "marts.db" / "fct_benefit_status").is_dir()
+    assert (spark / "raw" / "kpi_measurements").is_dir()
     for folder in (REPO_ROOT, DBT_PROJECT_DIR):
         assert not (folder / "metastore_db").exists() and not (folder / "spark-warehouse").exists()
         assert not (folder / "derby.log").exists()
+
+
+def test_dbt_unit_tests_pass_on_spark(spark_warehouse, tmp_path, dbt_manifest):
+    """Every dbt unit test on the spark target (they take their inputs' column types from the
+    Spark tables the run built)."""
+    import json
+
+    from pipelines.engine import spark_build
+
+    unit_tests = json.loads(dbt_manifest.read_text()).get("unit_tests", {})
+    proc = spark_build(spark_warehouse, PORTFOLIO_AS_OF, ["test", "--select", "test_type:unit"],
+                       target_path=tmp_path / "target", log_path=tmp_path / "logs", timeout=1500)
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    assert f"Finished running 2 project hooks, {len(unit_tests)} unit tests" in proc.stdout, proc.stdout[-2000:]
+    assert "ERROR=0 " in proc.stdout, proc.stdout[-2000:]
