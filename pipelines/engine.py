@@ -111,10 +111,8 @@ def spark_tables(warehouse: str | Path, schemas: tuple[str, ...] = BUILT_SCHEMAS
         if not folder.is_dir():
             continue
         for table in sorted(folder.iterdir()):
-            if table.is_dir() and not table.name.endswith("__dbt_tmp") and any(table.glob("*.parquet")):
+            if table.is_dir() and not table.name.endswith("__dbt_tmp"):
                 found[(schema, table.name)] = table
-            elif table.is_dir() and not table.name.endswith("__dbt_tmp"):
-                found[(schema, table.name)] = table  # an empty table: no part files, only _SUCCESS
     return found
 
 

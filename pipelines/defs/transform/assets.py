@@ -16,9 +16,9 @@ from pydantic import Field
 
 from pipelines import build_record as rec
 from pipelines.defs.options import RunOptions
-from pipelines.engine import after_dbt, before_dbt, resolve_engine
 from pipelines.defs.resources import BrwDbtCliResource, WarehouseResource
 from pipelines.defs.transform.project import dbt_project
+from pipelines.engine import after_dbt, before_dbt, resolve_engine
 from pipelines.fingerprints import code_fingerprints, dbt_project_fingerprint, dbt_vars_fingerprint
 from pipelines.processes import pid_alive
 from pipelines.settings import DBT_AS_OF_ENV, DBT_REPORTING_CURRENCY_ENV, DBT_TARGET_DIR
