@@ -157,6 +157,36 @@ def load_back(conn, warehouse: str | Path, schemas: tuple[str, ...] = BUILT_SCHE
     return loaded
 
 
+def write_comments(conn, manifest: Mapping, loaded: list[str]) -> int:
+    """Table and column comments from the dbt manifest's descriptions on the loaded tables, as
+    persist_docs writes them on DuckDB (the console's schema pane reads them): Spark keeps column
+    comments only on Delta, and Parquet files carry none. Returns the comments written."""
+    def literal(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    wanted = set(loaded)
+    written = 0
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") not in ("model", "snapshot"):
+            continue
+        name = f"{node['schema']}.{node.get('alias') or node['name']}"
+        if name not in wanted:
+            continue
+        schema, table = name.split(".", 1)
+        relation = f'"{schema}"."{table}"'
+        if node.get("description"):
+            conn.execute(f"comment on table {relation} is {literal(node['description'])}")
+            written += 1
+        existing = {r[0] for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, table]).fetchall()}
+        for column in node.get("columns", {}).values():
+            if column.get("description") and column["name"] in existing:
+                conn.execute(f'comment on column {relation}."{column["name"]}" is {literal(column["description"])}')
+                written += 1
+    return written
+
+
 def spark_build(warehouse: str | Path, as_of: str, args: list[str] | None = None, *,
                 target_path: str | Path | None = None, log_path: str | Path | None = None,
                 env: Mapping[str, str] | None = None, timeout: float | None = None, export: bool = True):
@@ -195,9 +225,16 @@ def before_dbt(engine: str, warehouse) -> tuple[list[str], dict[str, str]]:
     return ["--target", dbt_target(engine)], dbt_env(engine, warehouse.path)
 
 
-def after_dbt(engine: str, warehouse) -> list[str]:
-    """After a successful dbt build: on spark, load the Spark-built tables into the DuckDB warehouse."""
+def after_dbt(engine: str, warehouse, target_path: str | Path | None = None) -> list[str]:
+    """After a successful dbt build: on spark, load the Spark-built tables into the DuckDB warehouse,
+    with the descriptions of the build's manifest (target_path/manifest.json) as their comments."""
     if resolve_engine(engine) == "duckdb":
         return []
+    import json
+
+    manifest = Path(target_path) / "manifest.json" if target_path is not None else None
     with warehouse.connect() as conn:
-        return load_back(conn, warehouse.path)
+        loaded = load_back(conn, warehouse.path)
+        if manifest is not None and manifest.exists():
+            write_comments(conn, json.loads(manifest.read_text()), loaded)
+    return loaded

@@ -101,3 +101,20 @@ def test_dbt_unit_tests_pass_on_spark(spark_warehouse, tmp_path, dbt_manifest):
     assert proc.returncode == 0, proc.stdout[-6000:]
     assert f"Finished running 2 project hooks, {len(unit_tests)} unit tests" in proc.stdout, proc.stdout[-2000:]
     assert "ERROR=0 " in proc.stdout, proc.stdout[-2000:]
+
+
+def test_spark_tables_keep_their_descriptions(spark_warehouse, portfolio_warehouse):
+    """The tables loaded back from Spark carry the model and column descriptions as comments, as
+    persist_docs writes them on DuckDB (the SQL console's schema pane shows them)."""
+    query = ("select schema_name, table_name, column_name, comment from duckdb_columns()"
+             " where schema_name in ('marts', 'reporting') order by all")
+    tables = "select schema_name, table_name, comment from duckdb_tables() where schema_name = 'marts' order by all"
+    rows = {}
+    for name, path in (("duck", portfolio_warehouse), ("spark", spark_warehouse)):
+        conn = duckdb.connect(str(path), read_only=True)
+        try:
+            rows[name] = (conn.execute(query).fetchall(), conn.execute(tables).fetchall())
+        finally:
+            conn.close()
+    assert rows["spark"] == rows["duck"]
+    assert all(comment for *_, comment in rows["spark"][1])

@@ -79,7 +79,7 @@ def brw_dbt_assets(
         elif isinstance(event, Output):
             built.add(context.asset_key_for_output(event.output_name).path[-1])
         yield event
-    after_dbt(engine, warehouse)  # spark: its tables loaded into the DuckDB warehouse
+    after_dbt(engine, warehouse, invocation.target_path)  # spark: its tables loaded into the DuckDB warehouse
     keep_parse_state(invocation.target_path)
     # Record what this build built (pipelines.build_record): only what it built completely.
     items, with_manifest = rec.dbt_build_items(
