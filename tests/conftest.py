@@ -67,7 +67,8 @@ def warehouse_path(tmp_path: Path) -> Path:
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's BRW_* settings or Dagster instance."""
     for name in ("BRW_SOURCE_DIR", "BRW_WAREHOUSE", "BRW_AS_OF", "BRW_DBT_AS_OF", "BRW_MAPPING", "DAGSTER_HOME",
-                 "BRW_REPORTING_CURRENCY", "BRW_DBT_REPORTING_CURRENCY"):
+                 "BRW_REPORTING_CURRENCY", "BRW_DBT_REPORTING_CURRENCY", "BRW_ENGINE", "BRW_SPARK_DIR",
+                 "BRW_SPARK_RAW_DIR"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -22,9 +22,10 @@
     cast({{ dbt.date_trunc('month', expr) }} as date)
 {%- endmacro %}
 
-{#- Whole months from one first-of-month date expression to another. -#}
+{#- Whole months from one first-of-month date expression to another. In parentheses: dbt-spark's
+    month datediff is a sum of two CASE expressions, which `x * months_between(...)` would split. -#}
 {% macro months_between(start_month, end_month) -%}
-    {{ dbt.datediff(start_month, end_month, 'month') }}
+    ({{ dbt.datediff(start_month, end_month, 'month') }})
 {%- endmacro %}
 
 {#- The first day of the plausible date window (SPEC section 2): env BRW_EARLIEST_DATE, default

@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
                                        "default <source>/sources.yml when present)")
     run.add_argument("--all", action="store_true",
                      help="rebuild everything, not only what changed since the last run")
+    run.add_argument("--engine", choices=("duckdb", "spark"),
+                     help="what dbt builds the models on (env BRW_ENGINE; default duckdb): spark builds the same "
+                          "models on a local Apache Spark and loads its tables back (README \"Running on Spark\")")
 
     sources = sub.add_parser("sources", help="check or start the mapping of your own exports (sources.yml)")
     sources_sub = sources.add_subparsers(dest="sources_command", required=True)

@@ -21,6 +21,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings.as_of is None:  # a CLI run is as of the day it starts
         settings = dataclasses.replace(settings, as_of=date.today())
     print(f"brw run: sources {settings.source_dir}\n         warehouse {settings.warehouse}\n         as of {settings.as_of}")
+    from pipelines.engine import EngineError, resolve_engine
+
+    try:
+        engine = resolve_engine(getattr(args, "engine", None))
+    except EngineError as exc:
+        print(f"error: {exc} (--engine or BRW_ENGINE)", file=sys.stderr)
+        return 2
+    if engine != "duckdb":
+        print(f"         engine {engine}: ingestion in DuckDB, every dbt model built on {engine} and loaded back")
     if not settings.source_dir.is_dir():
         print(f"error: source directory {settings.source_dir} does not exist", file=sys.stderr)
         return 2
@@ -62,7 +71,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         step = "dbt parse (preparing the manifest)"
         prepare_manifest(settings.warehouse, settings.as_of, settings.reporting_currency)
         step = "plan (reading what the last runs built from the warehouse)"
-        plan = plan_run(settings.warehouse, settings.source_dir, settings.as_of, everything=args.all, mapping=mapping,
+        # Spark keeps no incremental state across runs (Parquet tables, README "Running on Spark"): everything.
+        plan = plan_run(settings.warehouse, settings.source_dir, settings.as_of, everything=args.all or engine != "duckdb",
+                        mapping=mapping,
                         reporting_currency=settings.reporting_currency)
         for reason in plan.reasons:
             print(f"plan: {reason}")
@@ -99,7 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             with instance, open(log_path, "w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
                 result = job.execute_in_process(
-                    instance=instance, run_config=run_config(settings, plan), raise_on_error=False,
+                    instance=instance, run_config=run_config(settings, plan, engine), raise_on_error=False,
                     asset_selection=selection, tags={AS_OF_LABEL: settings.as_of.isoformat()},
                 )
         finally:
@@ -144,11 +155,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGTERM, previous_sigterm)
 
 
-def run_config(settings: Settings, plan) -> dict:
+def run_config(settings: Settings, plan, engine: str = "") -> dict:
     """The run's options (pipelines.defs.options) for every asset that takes them, and the progress logger."""
     from pipelines.defs.options import RunOptions, options_run_config
 
-    config = options_run_config(RunOptions(as_of=settings.as_of.isoformat(), full_refresh=plan.full_refresh),
+    config = options_run_config(RunOptions(as_of=settings.as_of.isoformat(), full_refresh=plan.full_refresh,
+                                           engine=engine),
                                 extra={"brw_dbt": {"project_changes": plan.project_changes}})
     return {**config, "loggers": {"brw_progress": {}}}
 

@@ -25,13 +25,17 @@ OPTION_OPS = (*(f"raw__{s.name}" for s in SOURCES), "brw_dbt", "reports__benefit
 
 
 class RunOptions(dg.Config):
-    """The as-of date and a full refresh of the incremental dbt models."""
+    """The as-of date, a full refresh of the incremental dbt models, the engine dbt builds on."""
 
     as_of: str = Field(
         default="", description="The as-of date, YYYY-MM-DD; empty: the warehouse resource's, else the day the run starts."
     )
     full_refresh: bool = Field(
         default=False, description="Rebuild the incremental dbt models from scratch (the monthly board cycle)."
+    )
+    engine: str = Field(
+        default="", description="What dbt builds the models on: duckdb or spark (pipelines.engine); empty: env "
+                                "BRW_ENGINE, else duckdb."
     )
 
     def as_of_date(self, warehouse) -> date:

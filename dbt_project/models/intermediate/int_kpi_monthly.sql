@@ -16,13 +16,15 @@
     evaluation month (as_of moved back) are written as tombstones (measurement_count = 0) so that
     delete+insert removes them; the post-hook deletes the tombstones in the same transaction. -#}
 
+{#- On Spark (Parquet tables) a table, rebuilt whole every run: delete+insert on a key needs row-level
+    deletes, which Parquet lacks (Delta/Iceberg `merge` on Databricks has them); see README "Running on Spark". -#}
 {{
     config(
-        materialized='incremental',
+        materialized=('table' if target.type == 'spark' else 'incremental'),
         incremental_strategy='delete+insert',
         unique_key=['kpi_id', 'period_month'],
         on_schema_change='fail',
-        post_hook="delete from {{ this }} where measurement_count = 0",
+        post_hook="{% if target.type != 'spark' %}delete from {{ this }} where measurement_count = 0{% endif %}",
     )
 }}
 

@@ -25,7 +25,7 @@ flagged_benefits as (
     select
         project_id,
         count(*) as flagged_benefits,
-        {{ dbt.listagg("benefit_id || ' ' || status", "', '", "order by benefit_id") }} as flagged_benefit_list
+        {{ ordered_string_agg("benefit_id || ' ' || status", "', '", order_by='benefit_id') }} as flagged_benefit_list
     from {{ ref('fct_benefit_status') }}
     where status in {{ statuses_where('flags_benefits_watermelon') }}
     group by project_id

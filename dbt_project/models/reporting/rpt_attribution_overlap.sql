@@ -47,9 +47,9 @@ named as (
         is_disbenefit,
         currency,
         min(kpi_name) as kpi_name,
-        string_agg(benefit_id, ', ' order by benefit_id) as claiming_benefit_ids,
-        string_agg(distinct benefit_owner, ', ' order by benefit_owner) as benefit_owners,
-        string_agg(distinct portfolio, ', ' order by portfolio) as portfolios
+        {{ ordered_string_agg('benefit_id', "', '") }} as claiming_benefit_ids,
+        {{ ordered_string_agg('benefit_owner', "', '", distinct=true) }} as benefit_owners,
+        {{ ordered_string_agg('portfolio', "', '", distinct=true) }} as portfolios
     from claimants
     group by kpi_id, is_disbenefit, currency
 

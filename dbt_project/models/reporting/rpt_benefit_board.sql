@@ -99,15 +99,9 @@ select
     benefits.realization_month <= status.evaluation_month
         and status.evaluation_month <= benefits.review_until_month as is_in_review_window,
     coalesce(at_stake.attribution_scale, 1) as attribution_scale,
-    at_stake.cumulative_realized_value_capped,
-    at_stake.cumulative_planned_value_capped,
     at_stake.shortfall_to_date,
     at_stake.shortfall_remaining,
     at_stake.value_at_stake,
-    at_stake.value_at_stake_capped,
-    at_stake.cumulative_realized_value_capped_reporting,
-    at_stake.cumulative_planned_value_capped_reporting,
-    projects.fx_rate as evaluation_fx_rate,
     status.last_measured_on,
     coalesce(monthly.is_complete_month, false) as is_evaluation_month_complete,
     coalesce(monthly.measurement_count, 0) as evaluation_month_measurements,
@@ -155,12 +149,29 @@ left join checkins
     on status.benefit_id = checkins.benefit_id
     and status.evaluation_month = checkins.period_month
 
+),
+
+{#- what the final select computes from but does not show (no `* exclude`: portable SQL) -#}
+board_helpers as (
+
+select
+    status.benefit_id,
+    at_stake.cumulative_realized_value_capped,
+    at_stake.cumulative_planned_value_capped,
+    at_stake.value_at_stake_capped,
+    at_stake.cumulative_realized_value_capped_reporting,
+    at_stake.cumulative_planned_value_capped_reporting,
+    projects.fx_rate as evaluation_fx_rate
+from status
+inner join projects
+    on status.project_id = projects.project_id
+left join at_stake
+    on status.benefit_id = at_stake.benefit_id
+
 )
 
 select
-    board.* exclude (cumulative_realized_value_capped, cumulative_planned_value_capped,
-        value_at_stake_capped, cumulative_realized_value_capped_reporting,
-        cumulative_planned_value_capped_reporting, evaluation_fx_rate),
+    board.*,
     {#- what the benefit adds to its portfolio's totals (rpt_portfolio_board, the dashboard's
         headline, the run summary): annual planned value while realization has started and the
         review has not ended; realized and planned value to date from realization start; value at
@@ -175,7 +186,7 @@ select
     cumulative_planned_value_capped as cumulative_planned_value_in_totals,
     cast(case when needs_attention then value_at_stake_capped end as {{ type_double() }}) as value_at_stake_in_totals,
     cast(case when needs_attention and value_at_stake > 0 then row_number() over (
-        partition by needs_attention and value_at_stake > 0, currency order by value_at_stake desc, benefit_id
+        partition by needs_attention and value_at_stake > 0, currency order by value_at_stake desc, board.benefit_id
     ) end as {{ dbt.type_bigint() }}) as value_at_stake_rank,
     {#- the board's figures in the reporting currency: annual planned value and value at stake at
         the evaluation month's rate (dim_project.fx_rate), values to date month by month -#}
@@ -193,6 +204,8 @@ select
         as value_at_stake_in_totals_reporting,
     cast(case when needs_attention and value_at_stake > 0 then row_number() over (
         partition by needs_attention and value_at_stake > 0
-        order by value_at_stake * evaluation_fx_rate desc nulls last, benefit_id
+        order by value_at_stake * evaluation_fx_rate desc nulls last, board.benefit_id
     ) end as {{ dbt.type_bigint() }}) as value_at_stake_rank_reporting
 from board
+inner join board_helpers
+    on board.benefit_id = board_helpers.benefit_id

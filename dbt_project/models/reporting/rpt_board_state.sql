@@ -24,9 +24,9 @@ over_claimed_kpis as (
     select
         kpi_id,
         min(kpi_name) as kpi_name,
-        string_agg(claiming_benefit_ids, ', ' order by claiming_benefit_ids) as claiming_benefit_ids,
-        string_agg(benefit_owners, ', ' order by benefit_owners) as benefit_owners,
-        string_agg(portfolios, ', ' order by portfolios) as portfolios,
+        {{ ordered_string_agg('claiming_benefit_ids', "', '") }} as claiming_benefit_ids,
+        {{ ordered_string_agg('benefit_owners', "', '") }} as benefit_owners,
+        {{ ordered_string_agg('portfolios', "', '") }} as portfolios,
         max(max_claimed_attribution_pct) as max_claimed_attribution_pct
     from {{ ref('rpt_attribution_overlap') }}
     group by kpi_id

@@ -60,7 +60,7 @@ portfolio_overlap as (
 
     {#- the over-claimed KPIs a portfolio's benefits claim (a KPI claimed from two portfolios is
         named in both) -#}
-    select portfolio, currency, string_agg(kpi_id, ', ' order by kpi_id) as over_claimed_kpi_ids
+    select portfolio, currency, {{ ordered_string_agg('kpi_id', "', '") }} as over_claimed_kpi_ids
     from claimants
     group by portfolio, currency
 
@@ -90,7 +90,7 @@ reporting_totals as (
 
 reporting_overlap as (
 
-    select portfolio, string_agg(distinct kpi_id, ', ' order by kpi_id) as over_claimed_kpi_ids
+    select portfolio, {{ ordered_string_agg('kpi_id', "', '", distinct=true) }} as over_claimed_kpi_ids
     from claimants
     group by portfolio
 

@@ -70,7 +70,7 @@ flagged_owners as (
 
     select
         project_id,
-        {{ dbt.listagg('benefit_owner', "', '", 'order by benefit_owner') }} as flagged_benefit_owners
+        {{ ordered_string_agg('benefit_owner', "', '") }} as flagged_benefit_owners
     from (
         select distinct project_id, benefit_owner
         from benefits

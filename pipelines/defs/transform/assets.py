@@ -18,6 +18,7 @@ from pipelines import build_record as rec
 from pipelines.defs.options import RunOptions
 from pipelines.defs.resources import BrwDbtCliResource, WarehouseResource
 from pipelines.defs.transform.project import dbt_project
+from pipelines.engine import after_dbt, before_dbt, resolve_engine
 from pipelines.fingerprints import code_fingerprints, dbt_project_fingerprint, dbt_vars_fingerprint
 from pipelines.processes import pid_alive
 from pipelines.settings import DBT_AS_OF_ENV, DBT_REPORTING_CURRENCY_ENV, DBT_TARGET_DIR
@@ -66,9 +67,11 @@ def brw_dbt_assets(
     # The dbt profile reads the warehouse path from BRW_WAREHOUSE, the as_of_date() macro the date,
     # the reporting_currency() macro the reporting currency.
     currency = warehouse.reporting_currency
-    invocation = dbt.cli(dbt_build_args(config), context=context,
+    engine = resolve_engine(config.engine)  # spark: raw exported as Parquet, the spark target (pipelines.engine)
+    engine_args, engine_env = before_dbt(engine, warehouse)
+    invocation = dbt.cli([*dbt_build_args(config), *engine_args], context=context,
                          env={"BRW_WAREHOUSE": warehouse.path, DBT_AS_OF_ENV: as_of,
-                              DBT_REPORTING_CURRENCY_ENV: currency})
+                              DBT_REPORTING_CURRENCY_ENV: currency, **engine_env})
     built = set()
     for event in invocation.stream():
         if isinstance(event, AssetMaterialization):
@@ -76,6 +79,7 @@ def brw_dbt_assets(
         elif isinstance(event, Output):
             built.add(context.asset_key_for_output(event.output_name).path[-1])
         yield event
+    after_dbt(engine, warehouse, invocation.target_path)  # spark: its tables loaded into the DuckDB warehouse
     keep_parse_state(invocation.target_path)
     # Record what this build built (pipelines.build_record): only what it built completely.
     items, with_manifest = rec.dbt_build_items(
