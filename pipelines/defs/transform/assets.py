@@ -80,7 +80,8 @@ def brw_dbt_assets(
             built.add(context.asset_key_for_output(event.output_name).path[-1])
         yield event
     after_dbt(engine, warehouse, invocation.target_path)  # spark: its tables loaded into the DuckDB warehouse
-    keep_parse_state(invocation.target_path)
+    if engine == "duckdb":  # a parse for the spark profile would cost the next DuckDB run a full parse
+        keep_parse_state(invocation.target_path)
     # Record what this build built (pipelines.build_record): only what it built completely.
     items, with_manifest = rec.dbt_build_items(
         context.run.run_id, built, record, versions, as_of, project, every_model, config.project_changes,
