@@ -5,6 +5,10 @@
     each benefit's current goalposts as its one version, valid from this build, as a first
     snapshot would hold them; no history, so no benefit shows as rebaselined. -#}
 
+{#- A benefit's goalposts: what a version holds. -#}
+{%- set goalposts = ['baseline_value', 'baseline_start', 'baseline_end', 'target_value', 'target_date',
+                     'realization_start', 'review_until', 'profile'] -%}
+
 {%- if snapshots_supported() %}
 
 select
@@ -14,14 +18,9 @@ select
     dbt_valid_from as valid_from,
     dbt_valid_to as valid_to,
     dbt_valid_to is null as is_current,
-    baseline_value,
-    baseline_start,
-    baseline_end,
-    target_value,
-    target_date,
-    realization_start,
-    review_until,
-    profile
+    {%- for column in goalposts %}
+    {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
 from {{ ref('snap_benefits') }}
 {%- else %}
 
@@ -31,13 +30,8 @@ select
     {{ run_started_timestamp() }} as valid_from,
     cast(null as {{ dbt.type_timestamp() }}) as valid_to,
     true as is_current,
-    baseline_value,
-    baseline_start,
-    baseline_end,
-    target_value,
-    target_date,
-    realization_start,
-    review_until,
-    profile
+    {%- for column in goalposts %}
+    {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
 from {{ ref('stg_benefits') }}
 {%- endif %}
