@@ -2,7 +2,7 @@
     the `columns` of its row that sorts last by `order_by` (every column descending; the
     order_by columns must identify a row within its key, so there are no ties), plus:
     - `row_count`: the name of a column counting the key's rows;
-    - `aggregates`: {name: portable aggregate expression over all the key's rows};
+    - `max_of`: {name: column}, the greatest value of the column among the key's rows;
     - `distinct_count`: {name: column}, the number of distinct non-null values of the column
       among the key's rows.
     `relation` is a relation or the name of a CTE. The key and order_by columns must be among
@@ -10,38 +10,34 @@
 
     Engines differ in what is cheap (README "Where the time goes"), hence adapter.dispatch:
     - default (DuckDB): a row_number() window over every row costs a sort of the whole table; a
-      max() of a struct is slower still. Nearly every key has a single row (restatements are
-      rare), so one GROUP BY counts each key's rows and carries its (only) row along with
-      any_value(); only the keys with more than one row are ranked, by a window over those rows.
+      max() of a struct is slower still; a GROUP BY that carries the payload along with
+      any_value() runs out of memory at 100M rows (its hash table of wide rows does not spill).
+      Nearly every key has a single row (restatements are rare), so: a GROUP BY of the key
+      alone finds the keys with more than one row (narrow, it spills to disk); every other row
+      passes through untouched (an anti-join against those few keys, streamed); only the
+      repeated keys' rows are ranked, by a window over those rows.
     - spark: one GROUP BY with max_by(struct of the columns, struct of order_by). -#}
-{% macro latest_row_per_key(relation, key, order_by, columns, row_count, aggregates={}, distinct_count={}) -%}
-    {{ return(adapter.dispatch('latest_row_per_key')(relation, key, order_by, columns, row_count, aggregates, distinct_count)) }}
+{% macro latest_row_per_key(relation, key, order_by, columns, row_count, max_of={}, distinct_count={}) -%}
+    {{ return(adapter.dispatch('latest_row_per_key')(relation, key, order_by, columns, row_count, max_of, distinct_count)) }}
 {%- endmacro %}
 
-{% macro default__latest_row_per_key(relation, key, order_by, columns, row_count, aggregates, distinct_count) -%}
+{% macro default__latest_row_per_key(relation, key, order_by, columns, row_count, max_of, distinct_count) -%}
 {%- set payload = [] -%}
 {%- for column in columns if column not in key -%}{%- do payload.append(column) -%}{%- endfor -%}
-{%- set key_list = key | join(', ') -%}
+{%- set partition -%}
+    partition by {% for column in key %}rows_of_key.{{ column }}{{ ", " if not loop.last }}{% endfor %}
+{%- endset -%}
 (
-    with keyed as (
+    with repeated_keys as (
 
         select
             {%- for column in key %}
             {{ column }},
             {%- endfor %}
-            count(*) as {{ row_count }},
-            {%- for name, expression in aggregates.items() %}
-            {{ expression }} as {{ name }},
-            {%- endfor %}
-            {#- one row: its count of non-null values is its count of distinct ones #}
-            {%- for name, column in distinct_count.items() %}
-            count({{ column }}) as {{ name }},
-            {%- endfor %}
-            {%- for column in payload %}
-            any_value({{ column }}) as {{ column }}{{ "," if not loop.last }}
-            {%- endfor %}
+            count(*) as {{ row_count }}
         from {{ relation }}
-        group by {{ key_list }}
+        group by {{ key | join(', ') }}
+        having count(*) > 1
 
     ),
 
@@ -51,31 +47,61 @@
             {%- for column in key %}
             rows_of_key.{{ column }},
             {%- endfor %}
+            repeated_keys.{{ row_count }},
+            {%- for name, column in max_of.items() %}
+            max(rows_of_key.{{ column }}) over ({{ partition }}) as {{ name }},
+            {%- endfor %}
+            {%- for name, column in distinct_count.items() %}
+            count(distinct rows_of_key.{{ column }}) over ({{ partition }}) as {{ name }},
+            {%- endfor %}
             {%- for column in payload %}
             rows_of_key.{{ column }},
             {%- endfor %}
-            {%- for name, column in distinct_count.items() %}
-            count(distinct rows_of_key.{{ column }}) over (partition by {% for column in key %}rows_of_key.{{ column }}{{ ", " if not loop.last }}{% endfor %}) as {{ name }},
-            {%- endfor %}
             row_number() over (
-                partition by {% for column in key %}rows_of_key.{{ column }}{{ ", " if not loop.last }}{% endfor %}
+                {{ partition }}
                 order by {% for column in order_by %}rows_of_key.{{ column }} desc{{ ", " if not loop.last }}{% endfor %}
             ) as recency_rank
         from {{ relation }} as rows_of_key
-        inner join keyed
+        inner join repeated_keys
             on {% for column in key -%}
-            rows_of_key.{{ column }} = keyed.{{ column }}{{ " and " if not loop.last }}
+            rows_of_key.{{ column }} = repeated_keys.{{ column }}{{ " and " if not loop.last }}
             {%- endfor %}
-        where keyed.{{ row_count }} > 1
 
     )
+
+    {#- A key's only row: its greatest value is its value, its count of distinct non-null values
+        its count of non-null ones. #}
+    select
+        {%- for column in key %}
+        rows_of_key.{{ column }},
+        {%- endfor %}
+        cast(1 as {{ dbt.type_bigint() }}) as {{ row_count }},
+        {%- for name, column in max_of.items() %}
+        rows_of_key.{{ column }} as {{ name }},
+        {%- endfor %}
+        {%- for name, column in distinct_count.items() %}
+        cast(case when rows_of_key.{{ column }} is null then 0 else 1 end as {{ dbt.type_bigint() }}) as {{ name }},
+        {%- endfor %}
+        {%- for column in payload %}
+        rows_of_key.{{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ relation }} as rows_of_key
+    where not exists (
+        select 1
+        from repeated_keys
+        where {% for column in key -%}
+            repeated_keys.{{ column }} = rows_of_key.{{ column }}{{ " and " if not loop.last }}
+            {%- endfor %}
+    )
+
+    union all
 
     select
         {%- for column in key %}
         {{ column }},
         {%- endfor %}
         {{ row_count }},
-        {%- for name in aggregates %}
+        {%- for name in max_of %}
         {{ name }},
         {%- endfor %}
         {%- for name in distinct_count %}
@@ -84,35 +110,12 @@
         {%- for column in payload %}
         {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
-    from keyed
-    where {{ row_count }} = 1
-
-    union all
-
-    select
-        {%- for column in key %}
-        keyed.{{ column }},
-        {%- endfor %}
-        keyed.{{ row_count }},
-        {%- for name in aggregates %}
-        keyed.{{ name }},
-        {%- endfor %}
-        {%- for name in distinct_count %}
-        repeated.{{ name }},
-        {%- endfor %}
-        {%- for column in payload %}
-        repeated.{{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
     from repeated
-    inner join keyed
-        on {% for column in key -%}
-        repeated.{{ column }} = keyed.{{ column }}{{ " and " if not loop.last }}
-        {%- endfor %}
-    where repeated.recency_rank = 1
+    where recency_rank = 1
 )
 {%- endmacro %}
 
-{% macro spark__latest_row_per_key(relation, key, order_by, columns, row_count, aggregates, distinct_count) -%}
+{% macro spark__latest_row_per_key(relation, key, order_by, columns, row_count, max_of, distinct_count) -%}
 {%- set payload = [] -%}
 {%- for column in columns if column not in key -%}{%- do payload.append(column) -%}{%- endfor -%}
 (
@@ -121,7 +124,7 @@
         {{ column }},
         {%- endfor %}
         {{ row_count }},
-        {%- for name in aggregates %}
+        {%- for name in max_of %}
         {{ name }},
         {%- endfor %}
         {%- for name in distinct_count %}
@@ -136,8 +139,8 @@
             {{ column }},
             {%- endfor %}
             count(*) as {{ row_count }},
-            {%- for name, expression in aggregates.items() %}
-            {{ expression }} as {{ name }},
+            {%- for name, column in max_of.items() %}
+            max({{ column }}) as {{ name }},
             {%- endfor %}
             {%- for name, column in distinct_count.items() %}
             count(distinct {{ column }}) as {{ name }},

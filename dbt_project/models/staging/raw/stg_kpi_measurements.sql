@@ -154,7 +154,7 @@ current_versions as (
         order_by=['recorded_at', '_loaded_at', '_source_file', '_row_number'],
         columns=['value', 'recorded_at', 'recorded_by', 'evidence', '_source_file', '_row_number', '_loaded_at'],
         row_count='raw_rows',
-        aggregates={'last_loaded_at': 'max(_loaded_at)'},
+        max_of={'last_loaded_at': '_loaded_at'},
         distinct_count={'recorded_versions': 'recorded_at'},
     ) }} as latest_per_key
 
