@@ -224,6 +224,74 @@ def test_parquet_measurements_pass_the_same_checks(loaded):
     ).fetchall() == [(150.0, "2024-03-05 18:00:00")]
 
 
+def test_parquet_files_alike_are_read_together_and_a_damaged_one_is_rejected_alone(loaded, monkeypatch):
+    """A batch of landing Parquet files: the files with the same schema are read by one
+    read_parquet, the one storing `value` as text by its own. One of the alike files has a
+    readable schema but damaged data pages: the group's read fails, each of its files is read
+    alone, and the damaged one is rejected with its name while the rest of the batch loads,
+    every row with its own file and row number."""
+    import datetime as dt
+
+    conn, _, source_dir = loaded
+    folder = source_dir / "kpi_measurements"
+
+    def month(first: dt.date, days: int, value=float) -> pa.Table:
+        return pa.table({
+            "kpi_id": ["K1"] * days,
+            "measured_on": pa.array([first + dt.timedelta(days=d) for d in range(days)], pa.date32()),
+            "value": [value(100 + d) for d in range(days)],
+            "recorded_at": pa.array([dt.datetime(first.year, first.month, 28, 18)] * days, pa.timestamp("us")),
+        })
+
+    pq.write_table(month(dt.date(2024, 4, 1), 3), folder / "2024-04.parquet")
+    pq.write_table(month(dt.date(2024, 5, 1), 2), folder / "2024-05.parquet")
+    pq.write_table(month(dt.date(2024, 6, 1), 2, value=str), folder / "2024-06.parquet")
+    pq.write_table(month(dt.date(2024, 7, 1), 500), folder / "2024-07.parquet", compression="snappy")
+    damaged = bytearray((folder / "2024-07.parquet").read_bytes())
+    damaged[4:2000] = b"\xff" * 1996  # the data pages; the footer (the schema) stays readable
+    (folder / "2024-07.parquet").write_bytes(bytes(damaged))
+
+    statements = []
+    execute = duckdb.DuckDBPyConnection.execute
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(conn, name)
+
+        def execute(self, query, *args):
+            statements.append(str(query))
+            return execute(conn, query, *args)
+
+    result = load_source(Counting(), SOURCES_BY_NAME["kpi_measurements"], source_dir, "run-2")
+
+    assert {(f.source_file, f.rows_read, f.rows_loaded) for f in result.files} == {
+        ("kpi_measurements/2024-04.parquet", 3, 3),
+        ("kpi_measurements/2024-05.parquet", 2, 2),
+        ("kpi_measurements/2024-06.parquet", 2, 2),
+        ("kpi_measurements/2024-07.parquet", 0, 0),  # rejected whole
+    }
+    assert "kpi_measurements/2024-07.parquet: cannot be read as Parquet" in result.rejected_files[
+        "kpi_measurements/2024-07.parquet"]
+    assert conn.execute(
+        "SELECT _source_file, _row_number, measured_on::VARCHAR, value FROM raw.kpi_measurements "
+        "WHERE measured_on >= DATE '2024-04-01' ORDER BY measured_on"
+    ).fetchall() == [
+        ("kpi_measurements/2024-04.parquet", 1, "2024-04-01", 100.0),
+        ("kpi_measurements/2024-04.parquet", 2, "2024-04-02", 101.0),
+        ("kpi_measurements/2024-04.parquet", 3, "2024-04-03", 102.0),
+        ("kpi_measurements/2024-05.parquet", 1, "2024-05-01", 100.0),
+        ("kpi_measurements/2024-05.parquet", 2, "2024-05-02", 101.0),
+        ("kpi_measurements/2024-06.parquet", 1, "2024-06-01", 100.0),
+        ("kpi_measurements/2024-06.parquet", 2, "2024-06-02", 101.0),
+    ]
+    assert ("kpi_measurements/2024-07.parquet", None, "rejected_file", None) in quarantine(conn)
+    # one read of 2024-04, -05 and -07 (it fails), 2024-06 alone, then -04, -05 and -07 one by one
+    reads = [q for q in statements if q.startswith("INSERT INTO _stage")]
+    assert len(reads) == 5
+    assert sum(all(f"2024-0{m}.parquet" in q for m in (4, 5, 7)) for q in reads) == 1
+    assert not any("2024-06.parquet" in q and "2024-04.parquet" in q for q in reads)
+
+
 def test_missing_column_fails_with_file_and_column_and_keeps_loaded_data(loaded):
     conn, _, source_dir = loaded
     path = source_dir / "projects.csv"

