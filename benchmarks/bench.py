@@ -169,7 +169,8 @@ def environment() -> dict:
 
 def prepare_source(tier: str, workdir: Path, result: TierResult) -> Path:
     source = workdir / "source"
-    if TIERS[tier] is None:
+    if TIERS[tier] is None:  # the demo seeds, copied afresh (a bench before left its copy)
+        shutil.rmtree(source, ignore_errors=True)
         shutil.copytree(REPO / "seeds", source)
         return source
     args = {**TIERS[tier], "end": END.isoformat(), "format": "parquet" if tier != "tiny" else "auto"}
