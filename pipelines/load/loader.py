@@ -46,7 +46,7 @@ def _write(
     conn.execute(
         f"INSERT INTO raw.{source.name} ({cols}, _source_file, _row_number, _run_id, _loaded_at) "
         f"SELECT {cols}, _source_file, _row_number, $run_id, $loaded_at FROM _checked "
-        "WHERE _reason IS NULL",  # _checked is already in file and row order
+        "WHERE _reason IS NULL",  # in staging order: each file in row order
         {"run_id": run_id, "loaded_at": loaded_at},
     )
     write_quarantine(conn, source, files, run_id, loaded_at, mapped)
