@@ -287,8 +287,7 @@ def plan_parquet(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, so
             f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))}, file_row_number = true)"
         ).fetchall()
     except duckdb.Error as exc:
-        first = str(exc).splitlines()[0][:300]
-        raise SourceContractError(f"{source_file}: cannot be read as Parquet ({first})") from exc
+        raise _unreadable(source_file, exc) from exc
     check_header(source, [row[0] for row in described if row[0] != "file_row_number"], source_file)
     targets, values = _stage_values(source, {row[0]: row[1] for row in described}, is_parquet=True)
     return ParquetRead(path, source_file, tuple((row[0], row[1]) for row in described), tuple(targets), tuple(values))
@@ -301,9 +300,9 @@ def stage_parquet(conn: duckdb.DuckDBPyConnection, reads: list[ParquetRead]) -> 
     damaged page) stops the read of its group; then each of the group's files is read alone.
     Returns the files that could not be read, by source_file, each with an error naming it;
     the others are staged."""
-    groups: dict[tuple, list[ParquetRead]] = {}
+    groups: dict[tuple, list[ParquetRead]] = {}  # targets and values follow from the schema
     for read in reads:
-        groups.setdefault((read.described, read.targets, read.values), []).append(read)
+        groups.setdefault(read.described, []).append(read)
     unreadable: dict[str, SourceContractError] = {}
     for group in groups.values():
         names = {name for name, _ in group[0].described}
@@ -323,10 +322,13 @@ def stage_parquet(conn: duckdb.DuckDBPyConnection, reads: list[ParquetRead]) -> 
                                 literal(read.source_file))
             except duckdb.Error as exc:
                 conn.execute(f"DELETE FROM _stage WHERE _source_file = {literal(read.source_file)}")
-                first = str(exc).splitlines()[0][:300]
-                unreadable[read.source_file] = SourceContractError(
-                    f"{read.source_file}: cannot be read as Parquet ({first})")
+                unreadable[read.source_file] = _unreadable(read.source_file, exc)
     return unreadable
+
+
+def _unreadable(source_file: str, exc: duckdb.Error) -> SourceContractError:
+    first = str(exc).splitlines()[0][:300]
+    return SourceContractError(f"{source_file}: cannot be read as Parquet ({first})")
 
 
 def _insert_parquet(conn: duckdb.DuckDBPyConnection, read: ParquetRead, reader: str, source_file: str) -> None:
