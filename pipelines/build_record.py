@@ -246,6 +246,12 @@ def _dependants(models, manifest_path: Path | None = None) -> set[str]:
     return descendants([uid for uid, n in nodes.items() if _is_model(n) and n["name"] in names], manifest_path)
 
 
+def project_is_new(record: dict[str, str], project: str) -> bool:
+    """Whether a build of the dbt project `project` may record it (and its manifest.json) as built:
+    the record holds another project, or none."""
+    return record.get("dbt_project") != project
+
+
 def dbt_build_items(
     run_id: str, built: set[str], record: dict[str, str], versions: dict[str, str], as_of: str, project: str,
     every_model: dict[str, str], project_changes: list[str] | None, manifest_path: Path | None = None,
@@ -265,8 +271,7 @@ def dbt_build_items(
         items["reporting_currency"] = reporting_currency
     if everything:
         items |= every_model
-    new_project = record.get("dbt_project") != project
-    if new_project and (everything or (project_changes is not None and set(project_changes) <= built)):
+    if project_is_new(record, project) and (everything or (project_changes is not None and set(project_changes) <= built)):
         items["dbt_project"] = project
         return items, True
     return items, False

@@ -108,3 +108,18 @@ def test_the_dbt_wrapper_gets_its_variables_as_arguments_not_from_this_process(t
     )
     assert shown.stdout == "/a b/brw.duckdb|2026-11-21|build\n"
     assert "BRW_DBT_AS_OF" not in os.environ
+
+
+def test_dbt_runs_without_dagster_dbts_adapter_in_this_process():
+    """dagster-dbt builds a dbt adapter in this process before every `dbt.cli` (2.4–2.7 s) for
+    metadata fetches this project never asks for: BrwDbtCliResource builds none. The hook is
+    private, so this fails if dagster-dbt renames it or stops calling it from `cli`."""
+    import inspect
+
+    from dagster_dbt import DbtCliResource
+
+    from pipelines.defs.resources import BrwDbtCliResource
+
+    assert "self._initialize_dbt_core_adapter(" in inspect.getsource(DbtCliResource.cli)
+    assert BrwDbtCliResource._initialize_dbt_core_adapter is not DbtCliResource._initialize_dbt_core_adapter
+    assert BrwDbtCliResource._initialize_dbt_core_adapter(None, ["build"]) is None

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import main
+from pipelines.settings import DBT_TARGET_DIR
 from tests.conftest import PORTFOLIO, REPO_ROOT
 from tests.conftest import fetch_all as rows
 
@@ -168,6 +169,10 @@ def test_daily_incremental_runs_equal_one_full_build(tmp_path: Path):
             _source(source, files)
             assert main(["run", "--source", str(source), "--warehouse", str(daily), "--as-of", as_of]) == 0
             log = _latest_dbt_log(daily)
+            # dbt writes manifest.json (~1 s) only when the build records a new project: the first.
+            run_id = rows(daily, "SELECT fingerprint FROM audit.build_state WHERE item = 'model:int_kpi_monthly'")[0][0]
+            (target,) = DBT_TARGET_DIR.glob(f"brw_dbt-{run_id[:7]}-*")
+            assert (target / "manifest.json").exists() == (as_of == AS_OF[0]), target
             assert "OK created sql incremental model staging.stg_kpi_measurements" in log
             assert "OK created sql incremental model intermediate.int_kpi_monthly" in log
             counts = re.search(r"stg_kpi_measurements incremental: .*?, (\d+) raw rows loaded since, (-?\d+) raw rows deleted", log)

@@ -69,7 +69,10 @@ def brw_dbt_assets(
     currency = warehouse.reporting_currency
     engine = resolve_engine(config.engine)  # spark: raw exported as Parquet, the spark target (pipelines.engine)
     engine_args, engine_env = before_dbt(engine, warehouse)
-    invocation = dbt.cli([*dbt_build_args(config), *engine_args], context=context,
+    # dbt's manifest.json and run_results.json (~1.3 s to write) are read only when this build may
+    # record a new project (its manifest) or loads Spark's tables back (their descriptions).
+    artifacts = engine != "duckdb" or rec.project_is_new(record, project)
+    invocation = dbt.cli([*dbt_build_args(config, artifacts=artifacts), *engine_args], context=context,
                          env={"BRW_WAREHOUSE": warehouse.path, DBT_AS_OF_ENV: as_of,
                               DBT_REPORTING_CURRENCY_ENV: currency, **engine_env})
     built = set()
@@ -92,11 +95,12 @@ def brw_dbt_assets(
         rec.write_record(conn, items, context.run.run_id, manifest.read_text() if with_manifest else None)
 
 
-def dbt_build_args(options: RunOptions) -> list[str]:
-    """The `dbt build` arguments of a run with these options."""
+def dbt_build_args(options: RunOptions, artifacts: bool = True) -> list[str]:
+    """The `dbt build` arguments of a run with these options; `artifacts`: dbt writes manifest.json
+    and run_results.json into the run's target folder (its partial-parse state it writes anyway)."""
     # dbt unit tests check the SQL, not the data: they run in CI (tests/test_dbt_unit_tests.py),
     # not in every production build, where they cost ~0.5 s each.
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    args = ["build", "--exclude-resource-type", "unit_test", *([] if artifacts else ["--no-write-json"])]
     if options.full_refresh:
         args.append("--full-refresh")  # the monthly board cycle rebuilds incremental models
     return args
