@@ -32,6 +32,7 @@ from pipelines.settings import (
     DBT_REPORTING_CURRENCY_ENV,
     DBT_TARGET_DIR,
     DEFAULT_REPORTING_CURRENCY,
+    dbt_file_log_env,
 )
 
 SELECTION = "stg_kpi_measurements+,+fct_benefit_status"
@@ -54,6 +55,7 @@ def dbt_env(warehouse: Path, as_of: date, currency: str) -> dict[str, str]:
         DBT_AS_OF_ENV: as_of.isoformat(),
         DBT_REPORTING_CURRENCY_ENV: currency,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **dbt_file_log_env(),
     }
 
 

@@ -46,6 +46,7 @@ from pipelines.settings import (
     DBT_REPORTING_CURRENCY_ENV,
     DBT_TARGET_DIR,
     DEFAULT_REPORTING_CURRENCY,
+    dbt_file_log_env,
 )
 
 REPORTS = tuple(rec.REPORT_INPUTS)  # the report assets, reports/<name>
@@ -121,7 +122,8 @@ def dbt_command(args: list[str], warehouse: Path, as_of: date,
     from pipelines.processes import PARENT_ENV, dbt_launcher, wrapper_args
 
     env = {PARENT_ENV: str(os.getpid()), "BRW_WAREHOUSE": str(warehouse), DBT_AS_OF_ENV: as_of.isoformat(),
-           DBT_REPORTING_CURRENCY_ENV: reporting_currency, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+           DBT_REPORTING_CURRENCY_ENV: reporting_currency, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           **dbt_file_log_env()}
     return subprocess.run(
         [dbt_launcher(dbt_executable(), DBT_TARGET_DIR), *wrapper_args(env), *args,
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],

@@ -32,3 +32,13 @@ def test_a_bad_pinned_date_names_the_file(tmp_path, text):
     (tmp_path / "as_of.yml").write_text(text, encoding="utf-8")
     with pytest.raises(SettingsError, match="as_of.yml"):
         Settings.resolve(tmp_path)
+
+
+def test_dbt_writes_no_debug_file_log_unless_asked(monkeypatch):
+    """dbt's debug log costs seconds of every build: off, unless DBT_LOG_LEVEL_FILE is set."""
+    from pipelines.settings import dbt_file_log_env
+
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    assert dbt_file_log_env() == {"DBT_LOG_LEVEL_FILE": "none"}
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    assert dbt_file_log_env() == {}  # dbt reads it from the environment it inherits

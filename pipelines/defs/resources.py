@@ -16,7 +16,7 @@ from pipelines import load
 from pipelines.dbt_manifest import dbt_executable
 from pipelines.defs.transform.project import dbt_project
 from pipelines.processes import PARENT_ENV, dbt_launcher, wrapper_args
-from pipelines.settings import DBT_TARGET_DIR, DEFAULT_REPORTING_CURRENCY, Settings
+from pipelines.settings import DBT_TARGET_DIR, DEFAULT_REPORTING_CURRENCY, Settings, dbt_file_log_env
 
 
 class WarehouseResource(ConfigurableResource):
@@ -72,12 +72,7 @@ class BrwDbtCliResource(DbtCliResource):
         process's pid, to die with it: a `kill -9` of `brw run` leaves no dbt writing the
         warehouse) from leading arguments, so this process's environment is never changed."""
         dbt_launcher(dbt_executable(), DBT_TARGET_DIR)  # again, in case `dbt clean` removed it
-        handed = {PARENT_ENV: str(os.getpid()), **(env or {})}
-        # dbt's own debug log (target/brw_dbt-*/dbt.log: every SQL statement of every node) costs
-        # 1.5–3 s of a build's ~170 nodes; brw's log (<warehouse dir>/logs/) keeps dbt's info lines.
-        # DBT_LOG_LEVEL_FILE=debug in brw's environment writes it again.
-        if "DBT_LOG_LEVEL_FILE" not in os.environ:
-            handed["DBT_LOG_LEVEL_FILE"] = "none"
+        handed = {PARENT_ENV: str(os.getpid()), **dbt_file_log_env(), **(env or {})}
         return super().cli([*wrapper_args(handed), *args], **kwargs)
 
 
