@@ -32,14 +32,6 @@ DBT_AS_OF_ENV = "BRW_DBT_AS_OF"
 # handed over like the as-of date.
 DBT_REPORTING_CURRENCY_ENV = "BRW_DBT_REPORTING_CURRENCY"
 DEFAULT_REPORTING_CURRENCY = "GBP"
-
-
-def dbt_file_log_env() -> dict[str, str]:
-    """What the dbt of a run gets for its own file log: none. dbt's debug log (every SQL statement
-    of every node, target/<run folder>/dbt.log) costs 1.5–3 s of a build's ~170 nodes, and brw's
-    log (<warehouse dir>/logs/) keeps dbt's info lines. DBT_LOG_LEVEL_FILE=debug in brw's
-    environment writes it again."""
-    return {} if "DBT_LOG_LEVEL_FILE" in os.environ else {"DBT_LOG_LEVEL_FILE": "none"}
 DEFAULT_SOURCE_DIR = REPO_ROOT / "seeds"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "brw.duckdb"
 DEFAULT_REPORTS_DIR = REPO_ROOT / "reports"
@@ -51,6 +43,14 @@ DEFAULT_YEARS_AHEAD = 30
 
 class SettingsError(ValueError):
     pass
+
+
+def dbt_file_log_env() -> dict[str, str]:
+    """What the dbt of a run gets for its own file log: none. dbt's debug log (every SQL statement
+    of every node, target/<run folder>/dbt.log) costs 1.5–3 s of a build's ~170 nodes, and brw's
+    log (<warehouse dir>/logs/) keeps dbt's info lines. DBT_LOG_LEVEL_FILE=debug in brw's
+    environment writes it again."""
+    return {} if "DBT_LOG_LEVEL_FILE" in os.environ else {"DBT_LOG_LEVEL_FILE": "none"}
 
 
 def _env_flag(name: str) -> bool:
