@@ -250,17 +250,13 @@ class ParquetRead:
 
 
 def stage_file(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, source_file: str) -> int:
-    """Read one file into `_stage` (appending). Returns the number of malformed rows staged.
+    """Read one CSV file into `_stage` (appending). Returns the number of malformed rows staged.
+    (Parquet files are planned with `plan_parquet` and read together by `stage_parquet`.)
 
-    CSV fields are staged as trimmed text; Parquet fields that already have the contract's type
-    are staged typed (no text round trip), the others as text. Raises SourceContractError naming
-    the file and column when a required column is missing or named twice, or the file cannot be
-    read at all. A CSV that DuckDB's reader cannot take whole is read record by record instead.
+    Fields are staged as trimmed text. Raises SourceContractError naming the file and column when
+    a required column is missing or named twice, or the file cannot be read at all. A CSV that
+    DuckDB's reader cannot take whole is read record by record instead.
     """
-    if path.suffix.lower() == ".parquet":
-        for error in stage_parquet(conn, [plan_parquet(conn, source, path, source_file)]).values():
-            raise error
-        return 0
     header = read_csv_header(path, source_file)
     check_header(source, header, source_file)
     careful = not _read_csv_duckdb(conn, path, len(header))
